@@ -1,0 +1,49 @@
+"""The ASGI application: built from injected settings and definitions."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from forms_engine.api import errors
+from forms_engine.api.deps import EngineState
+from forms_engine.api.limits import BodySizeLimit
+from forms_engine.config import Settings
+from forms_engine.db import engine_for
+from forms_engine.definitions.routes import router as procedures_router
+from forms_engine.definitions.service import DefinitionCatalogue
+from forms_engine.rendering.routes import router as pages_router
+from forms_engine.rendering.widgets import WidgetRegistry, default_widgets
+from forms_engine.submissions.routes import router as submissions_router
+from forms_engine.validation.formats import FormatRegistry, default_registry
+
+
+def create_app(
+    settings: Settings,
+    catalogue: DefinitionCatalogue,
+    *,
+    engine: Engine | None = None,
+    formats: FormatRegistry | None = None,
+    widgets: WidgetRegistry | None = None,
+) -> FastAPI:
+    app = FastAPI(title="forms-engine", version="0.1.0",
+                  description="Japanese administrative procedures online: procedures, submissions, receipts.")
+    app.state.forms_engine = EngineState(
+        settings=settings,
+        engine=engine or engine_for(settings),
+        catalogue=catalogue,
+        formats=formats or default_registry(),
+        widgets=widgets or default_widgets(),
+        secret_key=settings.ensure_secret_key(),
+    )
+    errors.install(app)
+    app.include_router(procedures_router)
+    app.include_router(submissions_router)
+    app.include_router(pages_router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,44 @@
+"""Configuration, read from the environment (FORMS_ENGINE_*) and injected, never imported as a global."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Deployment settings. See the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="FORMS_ENGINE_", extra="ignore")
+
+    database_url: str | None = None
+    definitions_dir: Path = Path("form_definitions")
+    data_dir: Path = Path("var")
+    secret_key: str | None = None
+    organisation_name: str = "forms-engine 見本市"
+    max_body_bytes: int = 1_048_576
+    idempotency_ttl_hours: int = 24
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'forms-engine.sqlite3').resolve()}"
+
+    @property
+    def is_embedded_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def ensure_secret_key(self) -> str:
+        """The configured key, or one generated once into the data dir and reused after."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        self.secret_key = path.read_text(encoding="utf-8").strip()
+        return self.secret_key

@@ -1,0 +1,6 @@
+"""All tables, in one package, so Alembic and the services see the same metadata."""
+
+from forms_engine.models.definition import DefinitionVersion
+from forms_engine.models.submission import Attachment, IdempotencyRecord, Submission
+
+__all__ = ["Attachment", "DefinitionVersion", "IdempotencyRecord", "Submission"]

@@ -1,0 +1,52 @@
+"""Submissions, their attachments and idempotency records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Index
+from sqlmodel import Field, SQLModel
+
+from forms_engine.models.types import JSONType, UTCDateTime, utcnow
+
+
+class Submission(SQLModel, table=True):
+    __tablename__ = "submissions"
+    __table_args__ = (Index("ix_submissions_procedure_received", "procedure_id", "received_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    receipt_number: str = Field(unique=True, max_length=20)
+    procedure_id: str = Field(max_length=64)
+    procedure_version: str = Field(max_length=64)
+    definition_sha256: str = Field(foreign_key="definition_versions.sha256", max_length=64)
+    answers: Any = Field(sa_column=Column("answers", JSONType, nullable=True))
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    status: str = Field(default="received", max_length=32)
+    signature: dict[str, Any] | None = Field(default=None, sa_column=Column("signature", JSONType))
+
+
+class Attachment(SQLModel, table=True):
+    __tablename__ = "attachments"
+
+    id: str = Field(primary_key=True, max_length=40)
+    submission_id: str | None = Field(default=None, foreign_key="submissions.id", index=True, max_length=36)
+    name: str = Field(max_length=255)
+    media_type: str = Field(max_length=127)
+    size: int
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first answer to a POST carrying an Idempotency-Key, replayed to every retry."""
+
+    __tablename__ = "idempotency_keys"
+
+    scope: str = Field(primary_key=True, max_length=128)
+    key: str = Field(primary_key=True, max_length=255)
+    request_sha256: str = Field(max_length=64)
+    status_code: int
+    response: dict[str, Any] = Field(sa_column=Column("response", JSONType, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -1,0 +1,51 @@
+"""The widget registry: every `x-widget` name maps to one macro in templates/components/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Widget:
+    name: str
+    macro: str
+    group: bool  # rendered as a fieldset with a legend rather than one labelled control
+
+
+class WidgetRegistry:
+    def __init__(self) -> None:
+        self._widgets: dict[str, Widget] = {}
+
+    def register(self, widget: Widget) -> Widget:
+        if widget.name in self._widgets:
+            raise ValueError(f"widget {widget.name!r} is already registered")
+        self._widgets[widget.name] = widget
+        return widget
+
+    def get(self, name: str) -> Widget | None:
+        return self._widgets.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._widgets
+
+    def names(self) -> frozenset[str]:
+        return frozenset(self._widgets)
+
+
+_BUILTIN: tuple[tuple[str, bool], ...] = (
+    ("text", False), ("textarea", False), ("number", False), ("email", False), ("tel", False),
+    ("select", False), ("radio", True), ("checkboxes", True), ("yes-no", True), ("consent", False),
+    ("date", True), ("wareki-date", True), ("name", True), ("furigana", True), ("postal-code", False),
+    ("address", True), ("my-number", False), ("corporate-number", False), ("file", False),
+)
+
+
+def default_widgets(extra: Callable[[WidgetRegistry], None] | None = None) -> WidgetRegistry:
+    """A fresh registry with the widgets of the procedure format."""
+    registry = WidgetRegistry()
+    for name, group in _BUILTIN:
+        registry.register(Widget(name=name, macro=name.replace("-", "_"), group=group))
+    if extra is not None:
+        extra(registry)
+    return registry

@@ -1,0 +1,230 @@
+"""Answers against a definition: normalise the Japanese formats, then validate with jsonschema.
+
+One `AnswerValidator` is built per definition version and reused for every request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from jsonschema.exceptions import ValidationError, best_match
+from referencing.exceptions import Unresolvable
+
+from forms_engine.definitions.dialects import ref_registry, validator_class
+from forms_engine.definitions.pointers import to_pointer
+from forms_engine.definitions.schemas import Definition
+from forms_engine.validation import messages
+from forms_engine.validation.formats import FormatRegistry
+from forms_engine.validation.schemas import FieldError
+
+_PRIORITY = {"required": 0, "type": 1, "const": 2, "enum": 2, "oneOf": 2, "anyOf": 2, "format": 3, "pattern": 4}
+_IN_PLACE = ("allOf", "anyOf", "oneOf", "then", "else", "dependentSchemas")
+_MAX_DEPTH = 64
+
+
+class AnswerValidator:
+    def __init__(self, definition: Definition, formats: FormatRegistry) -> None:
+        self.definition = definition
+        self.formats = formats
+        schema = definition.document
+        registry = ref_registry(definition.dialect, definition.base_uri, schema, definition.extra_resources)
+        self._resolver = registry.resolver(base_uri=definition.base_uri)
+        cls = validator_class(definition.dialect)
+        self._validator = cls(schema, registry=registry, format_checker=formats.format_checker())
+
+    # -- normalisation -------------------------------------------------------------------------
+    def normalise(self, answers: Any) -> Any:
+        """A copy of the answers with every value of a known format normalised (idempotent)."""
+        return self._normalise(self.definition.document, answers, 0)
+
+    def _normalise(self, schema: Any, value: Any, depth: int) -> Any:
+        if depth > _MAX_DEPTH or not isinstance(schema, dict):
+            return value
+        for sub in self._in_place(schema):
+            value = self._normalise(sub, value, depth + 1)
+        if isinstance(value, str):
+            entry = self.formats.get(schema["format"]) if isinstance(schema.get("format"), str) else None
+            return entry.normalise(value) if entry is not None else value
+        if isinstance(value, dict):
+            props = schema.get("properties")
+            if isinstance(props, dict):
+                value = {k: self._normalise(props[k], v, depth + 1) if k in props else v for k, v in value.items()}
+            return value
+        if isinstance(value, list):
+            return [self._normalise(self._item_schema(schema, i), v, depth + 1) for i, v in enumerate(value)]
+        return value
+
+    def _in_place(self, schema: dict[str, Any]) -> Iterator[Any]:
+        if isinstance(schema.get("$ref"), str):
+            with contextlib.suppress(Unresolvable):
+                yield self._resolver.lookup(schema["$ref"]).contents
+        for key in _IN_PLACE:
+            sub = schema.get(key)
+            if isinstance(sub, list):
+                yield from sub
+            elif isinstance(sub, dict):
+                yield from (sub.values() if key == "dependentSchemas" else [sub])
+
+    @staticmethod
+    def _item_schema(schema: dict[str, Any], index: int) -> Any:
+        prefix = schema.get("prefixItems")
+        if isinstance(prefix, list) and index < len(prefix):
+            return prefix[index]
+        items = schema.get("items")
+        if isinstance(items, list):  # draft-07 tuple
+            return items[index] if index < len(items) else schema.get("additionalItems")
+        return items
+
+    # -- validation ----------------------------------------------------------------------------
+    def validate(self, answers: Any, lang: str = "ja") -> list[FieldError]:
+        """Every failing field once, in the order of the form, with a message in `lang`."""
+        found: dict[str, tuple[int, FieldError]] = {}
+        for error in self._validator.iter_errors(answers):
+            for field_error in self._convert(error, lang):
+                rank = _PRIORITY.get(field_error.keyword, 9)
+                current = found.get(field_error.pointer)
+                if current is None or rank < current[0]:
+                    found[field_error.pointer] = (rank, field_error)
+        errors = [fe for _, fe in found.values()]
+        return sorted(errors, key=lambda fe: self._order_key(fe.pointer))
+
+    def is_valid(self, answers: Any) -> bool:
+        return bool(self._validator.is_valid(answers))
+
+    def _convert(self, error: ValidationError, lang: str) -> Iterable[FieldError]:
+        path = list(error.absolute_path)
+        keyword = str(error.validator)
+        if keyword in ("required", "dependentRequired", "dependencies") and isinstance(error.instance, dict):
+            names = self._missing_names(keyword, error.validator_value, error.instance)
+            if names:
+                for name in names:
+                    yield self._required([*path, name], lang)
+                return
+        if keyword in ("oneOf", "anyOf") and not self._is_choice_list(error.validator_value) and error.context:
+            best = best_match(error.context)
+            if (best is not None and list(best.absolute_path) != path) or (best and best.validator != keyword):
+                yield from self._convert(best, lang)
+                return
+        if keyword == "additionalProperties" and isinstance(error.instance, dict):
+            for name in self._extra_names(error.schema, error.instance):
+                yield FieldError(to_pointer([*path, name]), keyword, messages.render(keyword, lang, name))
+            return
+        yield self._field_error(path, keyword, error, lang)
+
+    def _required(self, path: list[str | int], lang: str) -> FieldError:
+        schema = self.schema_at(path)
+        custom = schema.get("x-error-messages", {}).get("required") if isinstance(schema, dict) else None
+        message = custom if isinstance(custom, str) else messages.render("required", lang, self.title_at(path, lang))
+        return FieldError(to_pointer(path), "required", message)
+
+    def _field_error(self, path: list[str | int], keyword: str, error: ValidationError, lang: str) -> FieldError:
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        custom = schema.get("x-error-messages")
+        if isinstance(custom, dict) and isinstance(custom.get(keyword), str):
+            return FieldError(to_pointer(path), keyword, custom[keyword])
+        title = self.title_at(path, lang)
+        value = error.validator_value
+        if keyword == "format":
+            entry = self.formats.get(str(value))
+            text = (entry.message_en if lang == "en" else entry.message_ja) if entry else None
+            message = text.format(title=title) if text else messages.render("format", lang, title)
+        elif keyword in ("enum",) or (keyword in ("oneOf", "anyOf") and self._is_choice_list(value)):
+            message = messages.render("choice", lang, title)
+        elif keyword == "const":
+            key = "consent" if value is True else "const"
+            message = messages.render(key, lang, title, expected=value)
+        elif keyword == "type":
+            message = messages.render("type", lang, title, expected=value)
+        elif keyword in ("oneOf", "anyOf"):
+            message = messages.render("alternatives", lang, title)
+        else:
+            message = messages.render(keyword, lang, title, limit=value)
+        return FieldError(to_pointer(path), keyword, message)
+
+    @staticmethod
+    def _missing_names(keyword: str, value: Any, instance: dict[str, Any]) -> list[str]:
+        if keyword == "required":
+            return [n for n in value if n not in instance]
+        names: list[str] = []
+        for trigger, deps in value.items():
+            if trigger in instance and isinstance(deps, list):
+                names += [n for n in deps if n not in instance and n not in names]
+        return names
+
+    @staticmethod
+    def _is_choice_list(value: Any) -> bool:
+        return isinstance(value, list) and bool(value) and all(isinstance(b, dict) and "const" in b for b in value)
+
+    @staticmethod
+    def _extra_names(schema: Any, instance: dict[str, Any]) -> list[str]:
+        import re
+
+        props = schema.get("properties", {}) if isinstance(schema, dict) else {}
+        patterns = list(schema.get("patternProperties", {})) if isinstance(schema, dict) else []
+        return [k for k in instance if k not in props and not any(re.search(p, k) for p in patterns)]
+
+    # -- looking fields up ---------------------------------------------------------------------
+    def schema_at(self, path: list[str | int]) -> dict[str, Any]:
+        """The schema of the answer at `path` (the first one found that has a title, if any)."""
+        candidates: list[Any] = [self.definition.document]
+        for token in path:
+            nxt: list[Any] = []
+            for schema in self._expand(candidates):
+                if isinstance(token, int) or (isinstance(token, str) and token.isdigit() and "properties" not in schema):
+                    idx = int(token)
+                    sub = self._item_schema(schema, idx)
+                    if sub is not None:
+                        nxt.append(sub)
+                elif isinstance(schema.get("properties"), dict) and token in schema["properties"]:
+                    nxt.append(schema["properties"][token])
+            candidates = nxt
+            if not candidates:
+                return {}
+        expanded = list(self._expand(candidates))
+        titled = [s for s in expanded if "title" in s]
+        return titled[0] if titled else (expanded[0] if expanded else {})
+
+    def _expand(self, schemas: list[Any]) -> Iterator[dict[str, Any]]:
+        stack = list(reversed(schemas))
+        seen = 0
+        while stack and seen < 256:
+            schema = stack.pop()
+            seen += 1
+            if isinstance(schema, dict):
+                yield schema
+                stack.extend(reversed(list(self._in_place(schema))))
+
+    def title_at(self, path: list[str | int], lang: str = "ja") -> str:
+        schema = self.schema_at(path)
+        if lang == "en" and isinstance(schema.get("x-title-en"), str):
+            return str(schema["x-title-en"])
+        if isinstance(schema.get("title"), str):
+            return str(schema["title"])
+        if path:
+            last = path[-1]
+            return f"{self.title_at(path[:-1], lang)}の{last + 1}件目" if isinstance(last, int) and lang == "ja" else str(last)
+        return messages.ROOT_TITLE.get(lang, messages.ROOT_TITLE["ja"])
+
+    def _order_key(self, pointer: str) -> tuple[tuple[int, int | str], ...]:
+        tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+        key: list[tuple[int, int | str]] = []
+        schema: dict[str, Any] = self.definition.document if isinstance(self.definition.document, dict) else {}
+        order = self._field_order()
+        for depth, token in enumerate(tokens):
+            if token.isdigit():
+                key.append((int(token), ""))
+            else:
+                names = order if depth == 0 else list(schema.get("properties", {}))
+                key.append((names.index(token) if token in names else len(names), token))
+            schema = self.schema_at(tokens[: depth + 1])  # type: ignore[arg-type]
+        return tuple(key)
+
+    def _field_order(self) -> list[str]:
+        """Top-level fields in the order residents meet them: by step, then by properties."""
+        doc = self.definition.document
+        props = list(doc.get("properties", {})) if isinstance(doc, dict) else []
+        steps = self.definition.meta.steps or []
+        ordered = [name for step in steps for name in step.properties]
+        return ordered + [p for p in props if p not in ordered]
