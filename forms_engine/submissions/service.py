@@ -61,6 +61,7 @@ class SubmissionService:
         *,
         lang: str = "ja",
         idempotency_key: str | None = None,
+        signature: dict[str, Any] | None = None,
         now: datetime | None = None,
     ) -> Outcome:
         """Validate and store; 201 with the 受付番号, 422 with every failing field, 409 when closed."""
@@ -77,12 +78,16 @@ class SubmissionService:
         errors = validator.validate(normalised, lang)
         if errors:
             return Outcome(422, errors_body(errors))
+        if definition.meta.signature == "required" and signature is None:
+            message = ("この手続はマイナンバーカードによる署名が必要です。署名してから申請してください"
+                       if lang == "ja" else "This procedure must be signed with a My Number Card")
+            return Outcome(422, {"errors": [{"pointer": "/signing_request", "keyword": "signature", "message": message}]})
         definitions_repo.ensure_version(self.session, definition)
         for _ in range(_ATTEMPTS):
             submission = Submission(
                 id=str(uuid.uuid4()), receipt_number=receipt_number.generate(), procedure_id=definition.id,
                 procedure_version=definition.version, definition_sha256=definition.sha256, answers=normalised,
-                received_at=now, status="received",
+                received_at=now, status="received", signature=signature,
             )
             body = self.created_body(submission)
             record = None

@@ -168,3 +168,13 @@ def test_openapi_lists_the_contract(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/v1/procedures", "/api/v1/procedures/{procedure_id}",
             "/api/v1/procedures/{procedure_id}/submissions"} <= set(paths)
+
+
+@pytest.mark.parametrize("procedure_id", sorted(SIGNED))
+def test_a_signed_procedure_is_refused_without_a_signature(client: TestClient, db_engine: Engine,
+                                                            procedure_id: str) -> None:
+    response = client.post(f"/api/v1/procedures/{procedure_id}/submissions",
+                           json={"answers": fixture(f"{procedure_id}.valid.json")})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["keyword"] == "signature"
+    assert count(db_engine, Submission) == 0
