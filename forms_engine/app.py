@@ -14,6 +14,8 @@ from forms_engine.definitions.routes import router as procedures_router
 from forms_engine.definitions.service import DefinitionCatalogue
 from forms_engine.rendering.routes import router as pages_router
 from forms_engine.rendering.widgets import WidgetRegistry, default_widgets
+from forms_engine.signatures.routes import router as signatures_router
+from forms_engine.signatures.service import build_verifier
 from forms_engine.submissions.routes import router as submissions_router
 from forms_engine.validation.formats import FormatRegistry, default_registry
 
@@ -35,10 +37,12 @@ def create_app(
         formats=formats or default_registry(),
         widgets=widgets or default_widgets(),
         secret_key=settings.ensure_secret_key(),
+        sign_verifier=build_verifier(settings),
     )
     errors.install(app)
     app.include_router(procedures_router)
     app.include_router(submissions_router)
+    app.include_router(signatures_router)
     app.include_router(pages_router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     organisation_name: str = "forms-engine 見本市"
     max_body_bytes: int = 1_048_576
     idempotency_ttl_hours: int = 24
+    public_origin: str = "http://127.0.0.1:8000"
+    jpki_sign_anchors: Path | None = None
+    jpki_auth_anchors: Path | None = None
+    jpki_allow_test_policy: bool = False
+    crl_dir: Path | None = None
+    signing_request_ttl_seconds: int = 300
 
     @property
     def effective_database_url(self) -> str:

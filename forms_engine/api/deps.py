@@ -14,8 +14,11 @@ from forms_engine.config import Settings
 from forms_engine.db import session_scope
 from forms_engine.definitions.service import DefinitionCatalogue
 from forms_engine.rendering.widgets import WidgetRegistry
+from forms_engine.signatures.service import SigningService
+from forms_engine.submissions.service import SubmissionService
 from forms_engine.validation.formats import FormatRegistry
 from forms_engine.validation.messages import pick_language
+from signing import JpkiVerifier
 
 
 @dataclass
@@ -28,6 +31,7 @@ class EngineState:
     formats: FormatRegistry
     widgets: WidgetRegistry
     secret_key: str
+    sign_verifier: JpkiVerifier | None
 
 
 def get_state(request: Request) -> EngineState:
@@ -44,6 +48,14 @@ def get_language(request: Request) -> str:
     if chosen in ("ja", "en"):
         return chosen
     return pick_language(request.headers.get("accept-language"))
+
+
+def signing_service(state: EngineState, session: Session) -> SigningService:
+    return SigningService(session, state.settings, state.sign_verifier)
+
+
+def submission_service(state: EngineState, session: Session) -> SubmissionService:
+    return SubmissionService(session, state.secret_key, signing_service(state, session))
 
 
 StateDep = Annotated[EngineState, Depends(get_state)]

@@ -1,6 +1,7 @@
 """All tables, in one package, so Alembic and the services see the same metadata."""
 
 from forms_engine.models.definition import DefinitionVersion
+from forms_engine.models.signing import SigningRequest
 from forms_engine.models.submission import Attachment, IdempotencyRecord, Submission
 
-__all__ = ["Attachment", "DefinitionVersion", "IdempotencyRecord", "Submission"]
+__all__ = ["Attachment", "DefinitionVersion", "IdempotencyRecord", "SigningRequest", "Submission"]

@@ -7,10 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
-from forms_engine.api.deps import LangDep, SessionDep, StateDep
+from forms_engine.api.deps import LangDep, SessionDep, StateDep, submission_service
 from forms_engine.api.errors import error
 from forms_engine.submissions.schemas import ErrorBody, SubmissionCreated, SubmissionIn
-from forms_engine.submissions.service import SubmissionService
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
 
@@ -33,8 +32,8 @@ def file_submission(
     definition = state.catalogue.get(procedure_id)
     if definition is None:
         return error(404, "not_found", "その手続はありません" if lang == "ja" else "No such procedure")
-    service = SubmissionService(session, state.secret_key)
-    outcome = service.file(definition, state.catalogue.validator(procedure_id), body.answers,
-                           lang=lang, idempotency_key=idempotency_key)
+    outcome = submission_service(state, session).file(
+        definition, state.catalogue.validator(procedure_id), body.answers,
+        lang=lang, idempotency_key=idempotency_key, signing_request=body.signing_request)
     session.commit()  # the answer goes out only once the submission is durable
     return JSONResponse(outcome.body, status_code=outcome.status_code)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from sqlmodel import Session
 from forms_engine.definitions import repository as definitions_repo
 from forms_engine.definitions.schemas import Definition
 from forms_engine.models import IdempotencyRecord, Submission
+from forms_engine.signatures.service import Binding, SigningService
 from forms_engine.submissions import receipt_number, repository
 from forms_engine.validation.service import AnswerValidator
 
@@ -49,9 +49,10 @@ def errors_body(errors: list[Any]) -> dict[str, Any]:
 
 
 class SubmissionService:
-    def __init__(self, session: Session, secret_key: str) -> None:
+    def __init__(self, session: Session, secret_key: str, signing: SigningService) -> None:
         self.session = session
         self.secret_key = secret_key
+        self.signing = signing
 
     def file(
         self,
@@ -61,12 +62,12 @@ class SubmissionService:
         *,
         lang: str = "ja",
         idempotency_key: str | None = None,
-        signature: dict[str, Any] | None = None,
+        signing_request: str | None = None,
         now: datetime | None = None,
     ) -> Outcome:
         """Validate and store; 201 with the 受付番号, 422 with every failing field, 409 when closed."""
         now = now or datetime.now(UTC)
-        request_hash = _request_hash(definition.id, answers)
+        request_hash = _request_hash(definition.id, [answers, signing_request])
         if idempotency_key is not None:
             replay = self._replay(definition.id, idempotency_key, request_hash)
             if replay is not None:
@@ -78,16 +79,19 @@ class SubmissionService:
         errors = validator.validate(normalised, lang)
         if errors:
             return Outcome(422, errors_body(errors))
-        if definition.meta.signature == "required" and signature is None:
-            message = ("この手続はマイナンバーカードによる署名が必要です。署名してから申請してください"
-                       if lang == "ja" else "This procedure must be signed with a My Number Card")
-            return Outcome(422, {"errors": [{"pointer": "/signing_request", "keyword": "signature", "message": message}]})
+        bound = self.signing.bind(definition, normalised, signing_request, lang)
+        if not isinstance(bound, Binding):
+            if idempotency_key is not None:  # a racing twin may have used the signature: answer as it did
+                replay = self._replay(definition.id, idempotency_key, request_hash)
+                if replay is not None:
+                    return replay
+            return Outcome(bound.status_code, bound.body)
         definitions_repo.ensure_version(self.session, definition)
         for _ in range(_ATTEMPTS):
             submission = Submission(
-                id=str(uuid.uuid4()), receipt_number=receipt_number.generate(), procedure_id=definition.id,
+                id=bound.submission_id, receipt_number=receipt_number.generate(), procedure_id=definition.id,
                 procedure_version=definition.version, definition_sha256=definition.sha256, answers=normalised,
-                received_at=now, status="received", signature=signature,
+                received_at=now, status="received", signature=bound.record or None,
             )
             body = self.created_body(submission)
             record = None
