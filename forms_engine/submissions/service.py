@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from forms_engine.definitions import repository as definitions_repo
+from forms_engine.definitions.canonical import canonical_bytes
 from forms_engine.definitions.schemas import Definition
 from forms_engine.models import IdempotencyRecord, Submission
 from forms_engine.signatures.service import Binding, SigningService
@@ -37,6 +38,17 @@ def receipt_token(secret_key: str, submission_id: str) -> str:
 
 def check_receipt_token(secret_key: str, submission_id: str, token: str) -> bool:
     return hmac.compare_digest(receipt_token(secret_key, submission_id), token)
+
+
+def submission_digest(submission: Submission) -> str:
+    """SHA-256 of the stored submission (RFC 8785), printed in the receipt's QR code."""
+    return hashlib.sha256(canonical_bytes({
+        "id": submission.id, "receipt_number": submission.receipt_number,
+        "procedure": {"id": submission.procedure_id, "version": submission.procedure_version,
+                      "definition_sha256": submission.definition_sha256},
+        "answers": submission.answers, "received_at": submission.received_at.isoformat(),
+        "signature": submission.signature,
+    })).hexdigest()
 
 
 def _request_hash(procedure_id: str, answers: Any) -> str:

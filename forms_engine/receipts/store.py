@@ -1,0 +1,54 @@
+"""Receipts from what is stored (never the current definition file), rendered once and cached on disk."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from sqlmodel import Session
+
+from forms_engine.config import Settings
+from forms_engine.definitions import repository as definitions_repo
+from forms_engine.models import Submission
+from forms_engine.receipts.schemas import Copy, ReceiptData
+from forms_engine.receipts.service import render_receipt
+from forms_engine.submissions.service import submission_digest
+
+
+def receipt_data(session: Session, settings: Settings, submission: Submission) -> ReceiptData:
+    version = definitions_repo.get_version(session, submission.definition_sha256)
+    if version is None:  # the foreign key makes this impossible short of manual deletion
+        raise LookupError(f"definition {submission.definition_sha256} of {submission.receipt_number} is missing")
+    document = version.document
+    meta = document.get("x-procedure", {})
+    answers = submission.answers if isinstance(submission.answers, dict) else {"": submission.answers}
+    return ReceiptData(
+        organisation=settings.organisation_name, department_name=str(meta.get("department_name", "")),
+        procedure_title=str(document.get("title", submission.procedure_id)),
+        procedure_version=submission.procedure_version, definition_document=document,
+        receipt_number=submission.receipt_number, submission_sha256=submission_digest(submission),
+        received_at=submission.received_at, answers=answers, signature=submission.signature,
+        fee=meta.get("fee"), contact=str(meta.get("contact", "")))
+
+
+def receipt_pdf(session: Session, settings: Settings, submission: Submission, copy: Copy) -> bytes:
+    """The PDF, from the cache when it was rendered before (the same submission yields the same bytes)."""
+    path = settings.data_dir / "receipts" / submission.id[:2] / f"{submission.id}.{copy}.pdf"
+    if path.exists():
+        return path.read_bytes()
+    pdf = render_receipt(receipt_data(session, settings, submission), copy)
+    _write_atomically(path, pdf)
+    return pdf
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".receipt-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
