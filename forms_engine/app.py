@@ -12,6 +12,7 @@ from forms_engine.config import Settings
 from forms_engine.db import engine_for
 from forms_engine.definitions.routes import router as procedures_router
 from forms_engine.definitions.service import DefinitionCatalogue
+from forms_engine.receipts.routes import router as receipts_router
 from forms_engine.rendering.routes import router as pages_router
 from forms_engine.rendering.widgets import WidgetRegistry, default_widgets
 from forms_engine.signatures.routes import router as signatures_router
@@ -43,11 +44,12 @@ def create_app(
     app.include_router(procedures_router)
     app.include_router(submissions_router)
     app.include_router(signatures_router)
+    app.include_router(receipts_router)
     app.include_router(pages_router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_form_bytes=settings.max_form_bytes)
     return app

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     organisation_name: str = "forms-engine 見本市"
     max_body_bytes: int = 1_048_576
+    max_form_bytes: int = 33_554_432
     idempotency_ttl_hours: int = 24
     public_origin: str = "http://127.0.0.1:8000"
     jpki_sign_anchors: Path | None = None

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, create_engine
 
-from alembic import command
 from forms_engine.config import Settings
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"

@@ -11,6 +11,7 @@ class Widget:
     name: str
     macro: str
     group: bool  # rendered as a fieldset with a legend rather than one labelled control
+    internal: bool = False  # chosen by the renderer only (structure), never named by `x-widget`
 
 
 class WidgetRegistry:
@@ -27,18 +28,23 @@ class WidgetRegistry:
         return self._widgets.get(name)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._widgets
+        widget = self._widgets.get(name) if isinstance(name, str) else None
+        return widget is not None and not widget.internal
 
     def names(self) -> frozenset[str]:
-        return frozenset(self._widgets)
+        """The names a definition may use in `x-widget` (internal widgets excluded)."""
+        return frozenset(n for n, w in self._widgets.items() if not w.internal)
 
 
 _BUILTIN: tuple[tuple[str, bool], ...] = (
     ("text", False), ("textarea", False), ("number", False), ("email", False), ("tel", False),
-    ("select", False), ("radio", True), ("checkboxes", True), ("yes-no", True), ("consent", False),
+    ("select", False), ("radio", True), ("checkboxes", True), ("yes-no", True), ("consent", True),
     ("date", True), ("wareki-date", True), ("name", True), ("furigana", True), ("postal-code", False),
     ("address", True), ("my-number", False), ("corporate-number", False), ("file", False),
 )
+# Structure the renderer picks itself: an object's fieldset, a list of items, a choice between
+# alternative sets of fields, a value shown as text.
+_INTERNAL: tuple[tuple[str, bool], ...] = (("group", True), ("array", True), ("alternatives", True), ("readonly", False))
 
 
 def default_widgets(extra: Callable[[WidgetRegistry], None] | None = None) -> WidgetRegistry:
@@ -46,6 +52,8 @@ def default_widgets(extra: Callable[[WidgetRegistry], None] | None = None) -> Wi
     registry = WidgetRegistry()
     for name, group in _BUILTIN:
         registry.register(Widget(name=name, macro=name.replace("-", "_"), group=group))
+    for name, group in _INTERNAL:
+        registry.register(Widget(name=name, macro=name, group=group, internal=True))
     if extra is not None:
         extra(registry)
     return registry

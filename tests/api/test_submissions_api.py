@@ -178,3 +178,11 @@ def test_a_signed_procedure_is_refused_without_a_signature(client: TestClient, d
     assert response.status_code == 422
     assert response.json()["errors"][0]["keyword"] == "signature"
     assert count(db_engine, Submission) == 0
+
+
+def test_oversized_form_post_gets_a_japanese_page(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(max_form_bytes=4096)
+    response = client.post("/procedures/dog-registration", content=b"x" * 10_000,
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html") and "大きすぎます" in response.text
