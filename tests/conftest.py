@@ -25,7 +25,7 @@ from forms_engine.validation.formats import default_registry
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = ROOT / "form_definitions"
 FIXTURES = ROOT / "tests" / "fixtures"
-CORPUS = ROOT.parent / "shared" / "corpus" / "rjsf"
+CORPUS = Path(os.environ.get("FORMS_ENGINE_SHARED_DIR", ROOT.parent / "shared")) / "corpus" / "rjsf"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 

@@ -145,3 +145,10 @@ def test_check_accepts_every_sample(capsys: pytest.CaptureFixture[str], monkeypa
 def test_check_accepts_every_corpus_schema(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("FORMS_ENGINE_DATA_DIR", str(tmp_path / "nodata"))
     assert main(["check", str(corpus_dir)]) == 0
+
+
+def test_the_third_party_corpus_is_there() -> None:
+    """The corpus lives in ../shared beside the checkout; without it the corpus tests would prove nothing."""
+    from tests.conftest import CORPUS, corpus_names
+
+    assert len(corpus_names()) >= 29, f"corpus not found at {CORPUS} (set FORMS_ENGINE_SHARED_DIR)"
