@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
@@ -11,13 +13,14 @@ from forms_engine.models import DefinitionVersion, Submission
 
 
 def ensure_version(session: Session, definition: Definition) -> None:
-    """Keep the definition a submission is filed against; a no-op when it is already kept."""
-    values = {"sha256": definition.sha256, "procedure_id": definition.id, "version": definition.version,
-              "document": definition.document}
+    """Keep the definition a submission is filed against; a primary-key look-up when it is already kept."""
+    if session.get(DefinitionVersion, definition.sha256) is not None:
+        return
     dialect = session.get_bind().dialect.name
     table = DefinitionVersion.__table__  # type: ignore[attr-defined]
     stmt = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(
-        **values, first_seen_at=DefinitionVersion(**values).first_seen_at)
+        sha256=definition.sha256, procedure_id=definition.id, version=definition.version,
+        document=definition.document, first_seen_at=datetime.now(UTC))
     session.execute(stmt.on_conflict_do_nothing(index_elements=["sha256"]))
 
 

@@ -80,6 +80,9 @@ class SubmissionService:
         """Validate and store; 201 with the 受付番号, 422 with every failing field, 409 when closed."""
         now = now or datetime.now(UTC)
         request_hash = _request_hash(definition.id, [answers, signing_request])
+        # Validation is pure: do it before the first statement, which on SQLite takes the write lock.
+        normalised = validator.normalise(answers)
+        errors = validator.validate(normalised, lang)
         if idempotency_key is not None:
             replay = self._replay(definition.id, idempotency_key, request_hash)
             if replay is not None:
@@ -87,8 +90,6 @@ class SubmissionService:
         if not definition.is_open(now):
             message = "この手続は現在受け付けていません" if lang == "ja" else "This procedure is not open now"
             return Outcome(409, {"errors": [{"pointer": "", "keyword": "x-procedure", "message": message}]})
-        normalised = validator.normalise(answers)
-        errors = validator.validate(normalised, lang)
         if errors:
             return Outcome(422, errors_body(errors))
         bound = self.signing.bind(definition, normalised, signing_request, lang)

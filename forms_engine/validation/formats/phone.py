@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -23,6 +24,7 @@ _ACCEPTED = frozenset({
 })
 
 
+@functools.lru_cache(maxsize=4096)
 def _formatted(cleaned: str) -> str | None:
     """The national format with hyphens of an accepted Japanese number, else None."""
     digits = _COUNTRY_CODE.sub("0", cleaned)
