@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from forms_engine.accessibility.routes import router as accessibility_router
 from forms_engine.api import errors
 from forms_engine.api.deps import EngineState
 from forms_engine.api.limits import BodySizeLimit
@@ -12,6 +13,7 @@ from forms_engine.config import Settings
 from forms_engine.db import engine_for
 from forms_engine.definitions.routes import router as procedures_router
 from forms_engine.definitions.service import DefinitionCatalogue
+from forms_engine.postal.routes import router as postal_router
 from forms_engine.receipts.routes import router as receipts_router
 from forms_engine.rendering.routes import router as pages_router
 from forms_engine.rendering.widgets import WidgetRegistry, default_widgets
@@ -45,6 +47,8 @@ def create_app(
     app.include_router(submissions_router)
     app.include_router(signatures_router)
     app.include_router(receipts_router)
+    app.include_router(postal_router)
+    app.include_router(accessibility_router)
     app.include_router(pages_router)
 
     @app.get("/healthz", include_in_schema=False)

