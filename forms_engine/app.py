@@ -52,7 +52,7 @@ def create_app(
     app.include_router(pages_router)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_form_bytes=settings.max_form_bytes)

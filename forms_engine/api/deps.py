@@ -34,7 +34,7 @@ class EngineState:
     sign_verifier: JpkiVerifier | None
 
 
-def get_state(request: Request) -> EngineState:
+async def get_state(request: Request) -> EngineState:
     state: EngineState = request.app.state.forms_engine
     return state
 
