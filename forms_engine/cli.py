@@ -1,4 +1,4 @@
-"""The `forms-engine` command line (see ../shared/spec/interfaces.md)."""
+"""The `forms-engine` command line (see ../shared/spec/interfaces.md): serve, check, db upgrade, drafts purge."""
 
 from __future__ import annotations
 
@@ -49,6 +49,23 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_drafts_purge(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from forms_engine.db import engine_for, upgrade
+    from forms_engine.drafts.service import purge
+
+    settings = _settings(args)
+    engine = engine_for(settings)
+    if settings.is_embedded_sqlite:
+        upgrade(engine)  # as `serve` does: the embedded database is always at the latest schema
+    with Session(engine) as session:
+        purged = purge(session)
+        session.commit()
+    print(f"{purged} 件の期限切れの下書きを削除しました", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -95,6 +112,12 @@ def parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="apply the Alembic migrations")
     up.add_argument("--database-url")
     up.set_defaults(func=cmd_db_upgrade)
+
+    drafts = sub.add_parser("drafts", help="drafts residents saved between steps")
+    drafts_sub = drafts.add_subparsers(dest="drafts_command", required=True)
+    purge = drafts_sub.add_parser("purge", help="delete the drafts whose retention has ended")
+    purge.add_argument("--database-url")
+    purge.set_defaults(func=cmd_drafts_purge)
     return p
 
 

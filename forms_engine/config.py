@@ -5,7 +5,11 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_DRAFT_RETENTION_HOURS = 20
+"""WCAG 2.2.1: drafts kept at least 20 hours need no time-out warning."""
 
 
 class Settings(BaseSettings):
@@ -27,6 +31,7 @@ class Settings(BaseSettings):
     jpki_allow_test_policy: bool = False
     crl_dir: Path | None = None
     signing_request_ttl_seconds: int = 300
+    draft_retention_hours: int = Field(default=72, ge=MIN_DRAFT_RETENTION_HOURS)
 
     @property
     def effective_database_url(self) -> str:

@@ -1,7 +1,10 @@
 /* Progressive enhancement only: every page works without this file.
    - moves focus to the element named by <body data-focus> (the error summary after a failed submit,
      a notice, or the first field of an item just added);
-   - an error summary link focuses its field and scrolls its label or legend into view. */
+   - an error summary link focuses its field and scrolls its label or legend into view;
+   - arriving from a 「変更」 link (#field-id), focuses that question's first control;
+   - the back link of a step posts the step first when something was changed on it, so nothing typed
+     is lost (without JavaScript the link goes back, and what was saved before stays). */
 (function () {
   "use strict";
 
@@ -10,6 +13,27 @@
     var target = id ? document.getElementById(id) : null;
     if (target) {
       target.focus();
+      return;
+    }
+    focusHash();
+  }
+
+  function firstControl(element) {
+    if (element.matches("input, select, textarea")) {
+      return element;
+    }
+    return element.querySelector("input:not([type=hidden]), select, textarea");
+  }
+
+  function focusHash() {
+    if (!location.hash) {
+      return;
+    }
+    var element = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var control = element ? firstControl(element) : null;
+    if (control) {
+      labelFor(control).scrollIntoView();
+      control.focus({ preventScroll: true });
     }
   }
 
@@ -35,12 +59,36 @@
     input.focus({ preventScroll: true });
   }
 
+  function watchBackLink() {
+    var link = document.querySelector("a[data-back]");
+    var form = document.querySelector("main form[method=post]");
+    if (!link || !form) {
+      return;
+    }
+    var changed = false;
+    form.addEventListener("input", function () { changed = true; });
+    form.addEventListener("change", function () { changed = true; });
+    link.addEventListener("click", function (event) {
+      if (!changed) {
+        return;
+      }
+      event.preventDefault();
+      var back = document.createElement("input");
+      back.type = "hidden";
+      back.name = "_action";
+      back.value = "back";
+      form.appendChild(back);
+      form.submit();
+    });
+  }
+
   function init() {
     focusOnLoad();
     var summary = document.querySelector(".error-summary");
     if (summary) {
       summary.addEventListener("click", onSummaryClick);
     }
+    watchBackLink();
   }
 
   if (document.readyState === "loading") {

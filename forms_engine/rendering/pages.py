@@ -66,6 +66,10 @@ def render(request: Request, template: str, context: dict[str, Any], *, status: 
     body = env.get_template(template).render({"organisation": organisation, "contact": None, **context})
     response = HTMLResponse(body, status_code=status)
     secure(response)
+    chosen = request.query_params.get("lang")
+    if chosen in ("ja", "en") and request.cookies.get("lang") != chosen:  # `?lang=en` holds for the next pages
+        response.set_cookie("lang", chosen, httponly=True, samesite="lax", path="/",
+                            secure=request.url.scheme == "https")
     return response
 
 

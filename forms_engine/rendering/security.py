@@ -1,4 +1,5 @@
-"""CSRF tokens, the one-time form token, the proof that this browser filed a submission, security headers."""
+"""CSRF tokens, the signed cookie naming a browser's draft, the proof that this browser filed a submission,
+security headers."""
 
 from __future__ import annotations
 
@@ -54,19 +55,6 @@ def set_browser_cookie(request: Request, response: Response, browser: str) -> No
                         secure=request.url.scheme == "https")
 
 
-def form_token(posted: object = None) -> str:
-    """The one-time token of a form: kept across re-renders, it is the idempotency key of the filing."""
-    if isinstance(posted, str) and 16 <= len(posted) <= 128 and posted.replace("-", "").replace("_", "").isalnum():
-        return posted
-    return secrets.token_urlsafe(24)
-
-
-def idempotency_key(secret_key: str, request: Request, token: str) -> str:
-    """The filing's idempotency key: the form token bound to this browser, so only the browser that was
-    given the form can replay its filing (and so reach its completion page)."""
-    return "html:" + _mac(secret_key, "idempotency", f"{request.cookies.get(CSRF_COOKIE, '')}:{token}")[:48]
-
-
 def filed_cookie_name(receipt_number: str) -> str:
     return "fe_filed_" + "".join(c for c in receipt_number if c.isalnum())
 
@@ -86,3 +74,31 @@ def set_filed_cookie(request: Request, response: Response, secret_key: str, proc
 def filed_here(request: Request, secret_key: str, receipt_number: str) -> bool:
     proof = request.cookies.get(filed_cookie_name(receipt_number))
     return proof is not None and hmac.compare_digest(filed_proof(secret_key, receipt_number), proof)
+
+
+# -- the draft of this browser, per procedure ------------------------------------------------------
+def draft_cookie_name(procedure_id: str) -> str:
+    return "fe_draft_" + "".join(c if c.isalnum() or c == "-" else "_" for c in procedure_id)
+
+
+def _draft_mac(secret_key: str, procedure_id: str, draft_id: str, code: str) -> str:
+    return _mac(secret_key, "draft", f"{procedure_id}:{draft_id}:{code}")[:32]
+
+
+def set_draft_cookie(request: Request, response: Response, secret_key: str, procedure_id: str, draft_id: str,
+                     code: str, max_age: int) -> None:
+    """Names the draft (and holds its resume code, to show it again); signed, kept as long as the draft."""
+    value = f"{draft_id}.{code}.{_draft_mac(secret_key, procedure_id, draft_id, code)}"
+    response.set_cookie(draft_cookie_name(procedure_id), value, max_age=max_age, httponly=True, samesite="lax",
+                        path="/", secure=request.url.scheme == "https")
+
+
+def read_draft_cookie(request: Request, secret_key: str, procedure_id: str) -> tuple[str, str] | None:
+    """(draft id, resume code) from this browser's cookie, when its signature holds."""
+    parts = request.cookies.get(draft_cookie_name(procedure_id), "").split(".")
+    if len(parts) != 3 or not all(p.isascii() and p.isalnum() for p in parts):
+        return None
+    draft_id, code, mac = parts
+    if not hmac.compare_digest(_draft_mac(secret_key, procedure_id, draft_id, code), mac):
+        return None
+    return draft_id, code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,10 +12,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlmodel import Session, select
 
 from forms_engine.bootstrap import build_app
 from forms_engine.config import Settings
 from forms_engine.definitions.schemas import Definition
+from forms_engine.models import Draft, Submission
 from forms_engine.rendering.parsing import form_items
 from forms_engine.rendering.service import build_form
 from forms_engine.validation.service import AnswerValidator
@@ -100,52 +103,106 @@ def _upload_for(form: HtmlForm, name: str) -> tuple[str, bytes, str]:
     return ("書類.png", PNG, "image/png")
 
 
-def fill_and_submit(client: TestClient, procedure_id: str, answers: Any, rounds: int = 12) -> tuple[Response, HtmlForm]:
-    """Fill the form as a resident would: only the controls the page shows, with the values they offer,
-    pressing 「追加」 for list items and posting again when answers reveal more questions."""
-    url = f"/procedures/{procedure_id}"
-    page = client.get(url)
-    assert page.status_code == 200, page.text
+def start(client: TestClient, procedure_id: str) -> Response:
+    """Open the start page and press its button: the first step's page (or where the draft left off)."""
+    page = client.get(f"/procedures/{procedure_id}")
+    assert page.status_code == 200, page.text[:2000]
+    form = HtmlForm(page.text)
+    response = client.post(form.action, data=post_items(form.hidden()), follow_redirects=False)
+    assert response.status_code == 303, response.text[:2000]
+    return client.get(response.headers["location"])
+
+
+def walk(client: TestClient, procedure_id: str, answers: Any, *, page: Response | None = None,
+         rounds: int = 40) -> Response:
+    """Fill every step as a resident would (only the controls each page shows, with the values they offer,
+    「追加」 for list items, posting again when answers reveal more questions, 「次へ進む」 otherwise) until the
+    confirmation page, which is returned."""
+    page = page if page is not None else start(client, procedure_id)
     wanted = encode(client, procedure_id, answers)
     lengths = {n.removesuffix("@length"): int(v) for n, v in wanted if n.endswith("@length")}
-    wanted = [(n, v) for n, v in wanted if not n.endswith("@length")]
+    wanted = [(n, v) for n, v in wanted if not n.endswith("@length") and v]  # untouched fields keep their default
+    names = {n for n, _ in wanted}
     uploaded: set[str] = set()
     for _ in range(rounds):
+        if page.url.path.endswith("/confirm"):
+            assert page.status_code == 200, page.text[:2000]
+            return page
         form = HtmlForm(page.text)
         assert not form.problems(), form.problems()
         shown = form.fillable()
-        missing = [n for n, _ in wanted if n not in shown]
         kept = {n for n, _ in form.hidden()}
         present = [(n, v) for n, v in wanted if n in shown and form.named(n)[-1].type != "file"]
         for name, value in present:
             assert form.offers(name, value), f"{name}={value!r} is not offered by the page"
-        base = [(n, v) for n, v in form.hidden() if not n.endswith("@choice")]
+        given = {n for n, _ in present}  # the rest is posted as the page holds it (defaults, hidden fields)
+        base = [(n, v) for n, v in form.current() if n not in given and not n.endswith("@choice")]
         lists = {n.removesuffix("@length"): int(v) for n, v in form.hidden() if n.endswith("@length")}
         short = next((p for p, want in lengths.items() if p in lists and lists[p] < want), None)
+        unseen = [n for n in names if n not in shown]
         choosing = [b for b in form.buttons() if b.value.startswith("refresh:")
-                    and any(n.startswith(b.value.removeprefix("refresh:") + "/") for n in missing)]
+                    and any(n.startswith(b.value.removeprefix("refresh:") + "/") for n in unseen)]
         action: list[tuple[str, str]] = []
         if short is not None:
             action = [("_action", f"add:{short}")]
         elif choosing and any(n.endswith("@choice") for n, _ in present):
             action = [("_action", choosing[0].value)]
         files = {}
-        for name, _ in wanted:
-            if name in shown and form.named(name)[-1].type == "file" and name not in kept and name not in uploaded:
+        for name in sorted(names & shown):
+            if form.named(name)[-1].type == "file" and name not in kept and name not in uploaded:
                 files[name] = _upload_for(form, name)
                 uploaded.add(name)
-        data = post_items(base + present + action)
-        response = client.post(url, data=data, files=files or None, follow_redirects=False)
+        response = client.post(form.action, data=post_items(base + present + action), files=files or None,
+                               follow_redirects=False)
         if response.status_code == 303:
-            return response, form
+            page = client.get(response.headers["location"])
+            assert page.status_code in (200, 422), page.text[:2000]
+            continue
         assert response.status_code in (200, 422), response.text[:2000]
-        if response.status_code == 422 and not missing and not action:
-            summary = HtmlForm(response.text)
-            raise AssertionError(f"filing refused: {_summary(response.text)} {summary.problems()}")
+        if response.status_code == 422 and not action and not (HtmlForm(response.text).fillable() & names) - shown:
+            raise AssertionError(f"step refused: {_summary(response.text)}")
         page = response
-    raise AssertionError(f"could not reach the completion page: missing {missing}")
+    raise AssertionError(f"could not reach the confirmation page (at {page.url})")
+
+
+def file_through(client: TestClient, procedure_id: str, answers: Any) -> tuple[Response, Response]:
+    """Every step, then 「この内容で申請する」: (the answer to the filing, the confirmation page)."""
+    confirm = walk(client, procedure_id, answers)
+    form = HtmlForm(confirm.text)
+    response = client.post(form.action, data=post_items(form.hidden()), follow_redirects=False)
+    return response, confirm
 
 
 def _summary(html: str) -> str:
     start = html.find('class="error-summary"')
     return html[start:start + 3000] if start >= 0 else html[:3000]
+
+
+def title_of(html: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert found is not None
+    return found.group(1)
+
+
+def csrf_of(html: str) -> list[tuple[str, str]]:
+    return [(n, v) for n, v in HtmlForm(html).hidden() if n == "_csrf"]
+
+
+def submissions(client: TestClient) -> list[Submission]:
+    with Session(client.app.state.forms_engine.engine) as session:  # type: ignore[attr-defined]
+        return list(session.exec(select(Submission)).all())
+
+
+def drafts_of(client: TestClient) -> list[Draft]:
+    with Session(client.app.state.forms_engine.engine) as session:  # type: ignore[attr-defined]
+        return list(session.exec(select(Draft)).all())
+
+
+def step_urls(client: TestClient, procedure_id: str) -> list[str]:
+    definition, _ = engine_parts(client, procedure_id)
+    ids = [s.id for s in definition.meta.steps or []] or ["form"]
+    return [f"/procedures/{procedure_id}/steps/{i}" for i in ids]
+
+
+def main_of(html: str) -> str:
+    return html[html.index("<main"):html.index("</main>")]

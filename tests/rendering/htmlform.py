@@ -36,6 +36,11 @@ class HtmlForm(HTMLParser):
         self._textarea: Control | None = None
         self._script_has_src = False
         self._in_script = False
+        self.forms: list[tuple[str, str]] = []  # (method, action) of each form, in order
+        self.main_buttons: list[Control] = []  # submit buttons inside <main>'s forms, in order
+        self._in_main = False
+        self._in_form = False
+        self._button: Control | None = None
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
@@ -48,13 +53,22 @@ class HtmlForm(HTMLParser):
         if tag == "script":
             self._in_script = True
             self._script_has_src = "src" in attrs
+        if tag == "main":
+            self._in_main = True
+        if tag == "form":
+            self._in_form = True
+            self.forms.append((str(attrs.get("method") or "get").lower(), str(attrs.get("action") or "")))
         name = str(attrs.get("name") or "")
         if tag == "input":
             self.controls.append(Control(tag, str(attrs.get("type") or "text"), name, str(attrs.get("value") or ""),
                                          attrs.get("id"), "checked" in attrs, attrs=attrs))
         elif tag == "button":
-            self.controls.append(Control(tag, str(attrs.get("type") or "submit"), name,
-                                         str(attrs.get("value") or ""), attrs.get("id"), attrs=attrs))
+            button = Control(tag, str(attrs.get("type") or "submit"), name, str(attrs.get("value") or ""),
+                             attrs.get("id"), attrs=attrs)
+            self.controls.append(button)
+            if self._in_main and self._in_form and button.type == "submit":
+                self.main_buttons.append(button)
+            self._button = button
         elif tag == "select":
             self._select = Control(tag, "select", name, "", attrs.get("id"), attrs=attrs)
             self.controls.append(self._select)
@@ -74,14 +88,31 @@ class HtmlForm(HTMLParser):
             self._textarea = None
         elif tag == "script":
             self._in_script = False
+        elif tag == "main":
+            self._in_main = False
+        elif tag == "form":
+            self._in_form = False
+        elif tag == "button" and self._button is not None:
+            self._button = None
 
     def handle_data(self, data: str) -> None:
+        if self._button is not None:
+            self._button.attrs["text"] = (self._button.attrs.get("text") or "") + data
         if self._textarea is not None:
             self._textarea.value += data
         if self._in_script and not self._script_has_src and data.strip():
             self.inline_scripts += 1
 
     # -- questions tests ask -------------------------------------------------------------------
+    @property
+    def action(self) -> str:
+        """Where the page's (first) post form goes."""
+        return next(a for m, a in self.forms if m == "post")
+
+    def primary(self) -> Control:
+        """The resident robot's button: the first submit button without `name="_action"` in <main>'s form."""
+        return next(b for b in self.main_buttons if b.name != "_action")
+
     def named(self, name: str) -> list[Control]:
         return [c for c in self.controls if c.name == name]
 

@@ -1,0 +1,161 @@
+"""What the resident pages share: the procedure a URL names, this browser's draft, pages that carry a CSRF
+token, redirects, and the pages every route may answer with (closed, already submitted)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from forms_engine.api.deps import EngineState
+from forms_engine.definitions.schemas import Definition
+from forms_engine.drafts.schemas import CONFIRM, DraftState
+from forms_engine.drafts.service import DraftService
+from forms_engine.models import Draft
+from forms_engine.receipts.wareki import format_jst
+from forms_engine.rendering import security
+from forms_engine.rendering.flow import Flow
+from forms_engine.rendering.pages import page_title, render
+from forms_engine.rendering.texts import text
+
+
+def definition_or_404(state: EngineState, procedure_id: str) -> Definition:
+    definition = state.catalogue.get(procedure_id)
+    if definition is None:
+        raise HTTPException(404, "その手続はありません")
+    return definition
+
+
+def flow_for(state: EngineState, definition: Definition, lang: str) -> Flow:
+    return Flow(definition, state.catalogue.validator(definition.id), state.widgets, lang)
+
+
+def procedure_title(definition: Definition, lang: str) -> str:
+    return (definition.meta.title_en if lang == "en" and definition.meta.title_en else None) or definition.title
+
+
+def procedure_context(definition: Definition, lang: str) -> dict[str, Any]:
+    meta = definition.meta
+    return {"procedure_id": definition.id, "procedure": procedure_title(definition, lang),
+            "department": meta.department_name, "contact": meta.contact}
+
+
+# -- URLs ------------------------------------------------------------------------------------------
+def start_url(procedure_id: str) -> str:
+    return f"/procedures/{procedure_id}"
+
+
+def step_url(procedure_id: str, step_id: str, *, to_confirm: bool = False, check: bool = False) -> str:
+    query = "&".join(q for q, on in (("return=confirm", to_confirm), ("check=1", check)) if on)
+    return f"/procedures/{procedure_id}/steps/{step_id}" + (f"?{query}" if query else "")
+
+
+def confirm_url(procedure_id: str) -> str:
+    return f"/procedures/{procedure_id}/confirm"
+
+
+def complete_url(procedure_id: str, receipt_number: str) -> str:
+    return f"/procedures/{procedure_id}/complete/{receipt_number}"
+
+
+def place_url(flow: Flow, place: str | None) -> str:
+    """Where a draft left off: a step, or the confirmation page."""
+    procedure_id = flow.definition.id
+    if place == CONFIRM:
+        return confirm_url(procedure_id)
+    step = flow.step(place) if place else None
+    return step_url(procedure_id, (step or flow.steps[0]).id)
+
+
+def redirect(url: str) -> Response:
+    return security.secure(RedirectResponse(url, status_code=303))
+
+
+# -- drafts ----------------------------------------------------------------------------------------
+@dataclass
+class Current:
+    """This browser's draft of a procedure and its resume code."""
+
+    draft: Draft
+    code: str
+
+    @property
+    def state(self) -> DraftState:
+        return DraftState.from_json(self.draft.state)
+
+    @property
+    def submitted(self) -> str | None:
+        return self.draft.submitted_receipt_number
+
+
+def drafts(state: EngineState, session: Session) -> DraftService:
+    return DraftService(session, state.secret_key, state.settings.draft_retention_hours)
+
+
+def current_draft(request: Request, state: EngineState, session: Session, definition: Definition) -> Current | None:
+    found = security.read_draft_cookie(request, state.secret_key, definition.id)
+    if found is None:
+        return None
+    draft = drafts(state, session).get(definition.id, found[0])
+    return Current(draft, found[1]) if draft is not None else None
+
+
+def remember(request: Request, response: Response, state: EngineState, current: Current) -> Response:
+    """Point this browser's cookie at the draft, for as long as the draft is kept."""
+    seconds = int((current.draft.expires_at - current.draft.updated_at).total_seconds())
+    security.set_draft_cookie(request, response, state.secret_key, current.draft.procedure_id, current.draft.id,
+                              current.code, max_age=max(seconds, 0))
+    return response
+
+
+def filing_key(secret_key: str, draft_id: str) -> str:
+    """The idempotency key of a draft's filing: one draft is filed once, however often it is posted."""
+    return "draft:" + hmac.new(secret_key.encode(), f"filing:{draft_id}".encode(), hashlib.sha256).hexdigest()[:48]
+
+
+# -- pages -----------------------------------------------------------------------------------------
+def page(request: Request, state: EngineState, template: str, context: dict[str, Any], *, lang: str,
+         status: int = 200) -> HTMLResponse:
+    """A page whose forms carry this browser's CSRF token (the browser cookie is set when new)."""
+    browser, fresh = security.browser_id(request)
+    response = render(request, template, {"csrf": security.csrf_token(state.secret_key, browser), **context},
+                      status=status, lang=lang)
+    if fresh:
+        security.set_browser_cookie(request, response, browser)
+    return response
+
+
+def closed_page(request: Request, state: EngineState, definition: Definition, lang: str, status: int) -> HTMLResponse:
+    meta = definition.meta
+    title = procedure_title(definition, lang)
+    return render(request, "closed.html", {
+        "title": page_title(text(lang, "closed_title"), title, state.settings.organisation_name, lang=lang),
+        "procedure": title, "contact": meta.contact,
+        "opens_at": format_jst(meta.opens_at) if meta.opens_at and meta.opens_at.tzinfo else None,
+        "closes_at": format_jst(meta.closes_at) if meta.closes_at and meta.closes_at.tzinfo else None,
+    }, status=status, lang=lang)
+
+
+def already_page(request: Request, state: EngineState, definition: Definition, receipt_number: str, lang: str,
+                 status: int = 200) -> HTMLResponse:
+    """「既に申請済みです」: back or a re-post after filing; nothing is filed again."""
+    context = procedure_context(definition, lang)
+    return render(request, "submitted.html", {
+        **context,
+        "title": page_title(text(lang, "already_page"), context["procedure"], state.settings.organisation_name,
+                            lang=lang),
+        "receipt_number": receipt_number, "complete_url": complete_url(definition.id, receipt_number),
+        "start_url": start_url(definition.id),
+    }, status=status, lang=lang)
+
+
+def completed(request: Request, state: EngineState, definition: Definition, receipt_number: str) -> Response:
+    """To the completion page, with the proof that this browser filed (a refresh or a second click too)."""
+    response = redirect(complete_url(definition.id, receipt_number))
+    security.set_filed_cookie(request, response, state.secret_key, definition.id, receipt_number)
+    return response

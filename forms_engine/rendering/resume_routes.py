@@ -1,0 +1,86 @@
+"""Resuming a draft on another device: type the resume code (or open the resume link), and this browser
+takes the draft over and goes back to where the resident left off."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from forms_engine.api.deps import EngineState, LangDep, SessionDep, StateDep
+from forms_engine.drafts.service import format_code, normalise_code, well_formed
+from forms_engine.rendering import posting, security
+from forms_engine.rendering.context import (
+    Current,
+    completed,
+    drafts,
+    flow_for,
+    page,
+    place_url,
+    redirect,
+    remember,
+)
+from forms_engine.rendering.pages import error_page, page_title
+from forms_engine.rendering.texts import text
+from forms_engine.rendering.views import FieldView, SummaryItem
+
+router = APIRouter(include_in_schema=False)
+CODE_ID = "resume-code"
+
+
+@router.get("/resume", response_class=HTMLResponse)
+def resume_page(request: Request, state: StateDep, lang: LangDep) -> Response:
+    return _form(request, state, lang, "", None)
+
+
+@router.get("/resume/{code}", response_class=HTMLResponse)
+def resume_link(code: str, request: Request, state: StateDep, lang: LangDep) -> Response:
+    """The resume link: the code filled in, one button to press (a link alone changes nothing)."""
+    typed = normalise_code(code)
+    return _form(request, state, lang, format_code(typed) if well_formed(typed) else code[:40], None, ready=True)
+
+
+@router.post("/resume", response_class=HTMLResponse)
+async def resume(request: Request, state: StateDep, session: SessionDep, lang: LangDep) -> Response:
+    form = await request.form(max_files=0, max_fields=posting.MAX_FIELDS)
+    if not security.csrf_ok(state.secret_key, request, form.get("_csrf")):
+        return error_page(request, 403, "")
+    typed = form.get("code")
+    return await run_in_threadpool(_resume, request, state, session, typed if isinstance(typed, str) else "", lang)
+
+
+def _resume(request: Request, state: EngineState, session: Session, typed: str, lang: str) -> Response:
+    if not typed.strip():
+        return _form(request, state, lang, typed, text(lang, "resume_missing"))
+    if not well_formed(normalise_code(typed)):
+        return _form(request, state, lang, typed, text(lang, "resume_malformed"))
+    found = drafts(state, session).resume(typed)
+    if found is None:
+        return _form(request, state, lang, typed, text(lang, "resume_unknown"))
+    draft, code = found
+    definition = state.catalogue.get(draft.procedure_id)
+    if definition is None or not definition.is_open(datetime.now(UTC)):
+        return _form(request, state, lang, typed, text(lang, "resume_closed"))
+    current = Current(draft, code)
+    if current.submitted:
+        response = completed(request, state, definition, current.submitted)
+    else:
+        response = redirect(place_url(flow_for(state, definition, lang), current.state.step))
+    return remember(request, response, state, current)
+
+
+def _form(request: Request, state: EngineState, lang: str, value: str, error: str | None, *,
+          ready: bool = False) -> Response:
+    field = FieldView("", CODE_ID, "code", "text", "text", False, text(lang, "resume_code"), required=True,
+                      hint=text(lang, "resume_hint"), errors=[error] if error else [], value=value,
+                      autocomplete="off", spellcheck=False, css="input--medium")
+    summary = [SummaryItem(error, CODE_ID)] if error else []
+    return page(request, state, "resume.html", {
+        "title": page_title(text(lang, "resume_page"), None, state.settings.organisation_name, error=bool(error),
+                            lang=lang),
+        "field": field, "summary": summary, "ready": ready and not error,
+        "focus": "error-summary" if error else None,
+    }, status=422 if error else 200, lang=lang)

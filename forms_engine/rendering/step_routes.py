@@ -1,0 +1,173 @@
+"""The step pages: GET shows a step from the draft; POST saves the whole draft, then goes on (303), comes
+back with the step's errors (422), or re-renders after 追加/削除 (thin: rules live in flow.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from forms_engine.api.deps import EngineState, LangDep, SessionDep, StateDep
+from forms_engine.drafts.schemas import CONFIRM, DraftState
+from forms_engine.rendering import posting, uploads
+from forms_engine.rendering.context import (
+    Current,
+    already_page,
+    closed_page,
+    confirm_url,
+    current_draft,
+    definition_or_404,
+    drafts,
+    flow_for,
+    page,
+    procedure_context,
+    redirect,
+    remember,
+    start_url,
+    step_url,
+)
+from forms_engine.rendering.flow import Flow, StepRef
+from forms_engine.rendering.pages import error_page, page_title
+from forms_engine.rendering.parsing import apply_action, parse_choices, parse_form
+from forms_engine.rendering.texts import text
+from forms_engine.rendering.views import FormView
+from forms_engine.validation.schemas import FieldError
+
+router = APIRouter(include_in_schema=False)
+STEP = "/procedures/{procedure_id}/steps/{step_id}"
+
+
+def _step(flow: Flow, step_id: str) -> StepRef:
+    step = flow.step(step_id)
+    if step is None:
+        raise HTTPException(404, "そのページはありません")
+    return step
+
+
+@router.get(STEP, response_class=HTMLResponse)
+def step_page(procedure_id: str, step_id: str, request: Request, state: StateDep, session: SessionDep,
+              lang: LangDep) -> Response:
+    definition = definition_or_404(state, procedure_id)
+    flow = flow_for(state, definition, lang)
+    step = _step(flow, step_id)
+    if not definition.is_open(datetime.now(UTC)):
+        return closed_page(request, state, definition, lang, 200)
+    current = current_draft(request, state, session, definition)
+    if current is None:
+        return redirect(start_url(procedure_id))
+    if current.submitted:
+        return already_page(request, state, definition, current.submitted, lang)
+    draft_state = current.state
+    errors = flow.errors(current.draft.answers, draft_state.choices, step.index) \
+        if request.query_params.get("check") == "1" else []
+    return render_step(request, state, session, flow, step, current.draft.answers, draft_state.choices, errors,
+                       status=422 if errors else 200)
+
+
+@router.post(STEP, response_class=HTMLResponse)
+async def save_step(procedure_id: str, step_id: str, request: Request, state: StateDep, session: SessionDep,
+                    lang: LangDep) -> Response:
+    definition = definition_or_404(state, procedure_id)
+    posted = await posting.read(request, state)
+    if not posted.csrf_ok:
+        return error_page(request, 403, "")
+    return await run_in_threadpool(_save_step, request, state, session, flow_for(state, definition, lang),
+                                   step_id, posted)
+
+
+def _save_step(request: Request, state: EngineState, session: Session, flow: Flow, step_id: str,
+               posted: posting.Posted) -> Response:
+    definition, lang = flow.definition, flow.lang
+    step = _step(flow, step_id)
+    if not definition.is_open(datetime.now(UTC)):
+        return closed_page(request, state, definition, lang, 409)
+    current = current_draft(request, state, session, definition)
+    if current is not None and current.submitted:
+        return already_page(request, state, definition, current.submitted, lang, status=409)
+    if current is None:  # the cookie is gone: keep what was just typed in a new draft
+        started = drafts(state, session).start(definition, {}, DraftState(step.id))
+        current = Current(started.draft, started.code)
+    before = current.state
+    answers = parse_form(definition, posted.strings)
+    problems = posting.store_uploads(session, state, definition, answers, posted.files, lang)
+    answers, choices = flow.merge(current.draft.answers, before.choices, step.index, answers,
+                                  parse_choices(posted.strings))
+    to_confirm = request.query_params.get("return") == "confirm"
+    verb = posted.action.partition(":")[0]
+    service = drafts(state, session)
+    if verb in ("add", "remove", "refresh"):
+        answers, choices, changed = apply_action(definition, answers, choices, posted.action)
+        service.save(current.draft, definition, answers, DraftState(step.id, choices))
+        session.commit()
+        response: Response = render_step(request, state, session, flow, step, answers, choices, problems,
+                                         status=422 if problems else 200, action=(verb, changed))
+        return remember(request, response, state, current)
+    if verb in ("save", "back"):
+        service.save(current.draft, definition, answers, DraftState(step.id, choices))
+        session.commit()
+        target = f"/procedures/{definition.id}/saved" if verb == "save" else _back(flow, step, to_confirm)
+        return remember(request, redirect(target), state, current)
+    errors = posting.merge_errors(problems, flow.errors(answers, choices, step.index))
+    if errors:
+        service.save(current.draft, definition, answers, DraftState(step.id, choices))
+        session.commit()
+        response = render_step(request, state, session, flow, step, answers, choices, errors, status=422)
+        return remember(request, response, state, current)
+    following = None if to_confirm or step.last else flow.steps[step.index + 1]
+    service.save(current.draft, definition, answers, DraftState(following.id if following else CONFIRM, choices))
+    session.commit()
+    target = step_url(definition.id, following.id) if following else confirm_url(definition.id)
+    return remember(request, redirect(target), state, current)
+
+
+def _back(flow: Flow, step: StepRef, to_confirm: bool) -> str:
+    procedure_id = flow.definition.id
+    if to_confirm:
+        return confirm_url(procedure_id)
+    return step_url(procedure_id, flow.steps[step.index - 1].id) if step.index else start_url(procedure_id)
+
+
+def render_step(request: Request, state: EngineState, session: Session, flow: Flow, step: StepRef, answers: Any,
+                choices: Mapping[str, int], errors: list[FieldError], *, status: int = 200,
+                action: tuple[str, str | None] | None = None) -> HTMLResponse:
+    definition, lang = flow.definition, flow.lang
+    attachments = uploads.pending(session, [i for _, i in uploads.file_answers(definition, answers)])
+    view = flow.page(flow.layout(answers, choices, attachments), step.index, errors)
+    status_message, focus = _after_action(view, action, lang)
+    if view.summary:
+        focus = "error-summary"
+    to_confirm = request.query_params.get("return") == "confirm"
+    context = procedure_context(definition, lang)
+    heading = text(lang, "step_title", title=step.title, n=step.number, total=step.count)
+    return page(request, state, "form.html", {
+        **context,
+        "title": page_title(heading, context["procedure"], state.settings.organisation_name,
+                            error=bool(view.summary), lang=lang),
+        "view": view, "step": step, "section": view.sections[0], "back_url": _back(flow, step, to_confirm),
+        "action_url": step_url(definition.id, step.id, to_confirm=to_confirm),
+        "status_message": status_message, "focus": focus,
+    }, status=status, lang=lang)
+
+
+def _after_action(view: FormView, action: tuple[str, str | None] | None, lang: str) -> tuple[str | None, str | None]:
+    """After 追加/削除: a status message and the control to focus."""
+    if action is None or action[1] is None:
+        return None, None
+    verb, pointer = action
+    fields = list(view.fields())
+    if verb == "refresh":
+        chosen = next((f for f in fields if f.pointer == pointer and f.widget == "alternatives"), None)
+        return None, (chosen.children[0].focus_id if chosen is not None and chosen.children else None)
+    changed = next((f for f in fields if f.pointer == pointer and f.widget != "alternatives"), None)
+    if changed is None:
+        return None, None
+    if verb == "add" and changed.children:
+        return text(lang, "added", label=changed.label), changed.children[-1].focus_id
+    if verb == "remove":
+        return text(lang, "removed", label=changed.label), changed.focus_id
+    return None, changed.focus_id
