@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html.parser import HTMLParser
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -121,3 +122,15 @@ def test_results_json(sources: Callable[..., Sources], client_for: Callable[[Sou
     assert missing["results_available"] is False
     assert all(c["verdict"] != "pass" for c in missing["criteria"]
                if any(e["kind"] != "manual" for e in c["evidence"]))
+
+
+def test_every_page_links_to_the_accessibility_policy(tmp_path: Path) -> None:
+
+    from forms_engine.bootstrap import build_app
+    from forms_engine.config import Settings
+    from tests.conftest import SAMPLES_DIR
+
+    app = build_app(Settings(data_dir=tmp_path / "d", definitions_dir=SAMPLES_DIR, secret_key="k"))
+    client = TestClient(app)
+    for url in ("/", "/procedures/dog-registration", "/resume"):
+        assert '<a href="/accessibility">ウェブアクセシビリティ方針</a>' in client.get(url).text
