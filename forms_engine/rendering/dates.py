@@ -40,6 +40,9 @@ def join_date(year: str, month: str, day: str, era: str | None = None) -> str | 
     era = _clean(era or "")
     if not (y or m or d):
         return None
+    if not era:  # 「令和7」 typed into the year box without choosing the era
+        era = next((name for name in ERA_NAMES if y.startswith(name)), "")
+        y = y.removeprefix(era)
     if era in ERA_NAMES:
         n = 1 if y == "元" else int(y) if y.isdigit() else None
         found = next(e for e in ERAS if e.name == era)
@@ -93,6 +96,8 @@ def wareki_problem(value: object) -> str | None:
         name, year = era_year(real)
     except ValueError:
         return f"{typed}は存在しません。日付を確認してください"
+    if (name, year) == (era, n):  # the date exists: the problem is elsewhere, let the field's message say it
+        return None
     return f"{typed}は存在しません（{name}{'元' if year == 1 else year}年{real.month}月{real.day}日）"
 
 

@@ -37,8 +37,8 @@ def _entry(
 
 
 ENTRIES: tuple[FormatEntry, ...] = (
-    _entry("date", _reuse("date"), "{title}は正しい日付で入力してください（例：2025-04-01）",
-           "Enter {title} as a real date, for example 2025-04-01"),
+    _entry("date", _reuse("date"), "{title}は実在する日付を年・月・日で入力してください（例：2025年4月1日）",
+           "Enter {title} as a real date with year, month and day, for example 1 April 2025"),
     _entry("date-time", _reuse("date-time"),
            "{title}は日付と時刻を時差付きで入力してください（例：2025-04-01T09:00:00+09:00）",
            "Enter {title} as a date and time with its UTC offset, for example 2025-04-01T09:00:00+09:00"),

@@ -68,7 +68,7 @@ def test_other_normalisers_are_identity(name: str) -> None:
 
 
 def test_messages() -> None:
-    assert BY_NAME["date"].message_ja.format(title="生年月日") == "生年月日は正しい日付で入力してください（例：2025-04-01）"
+    assert BY_NAME["date"].message_ja.format(title="生年月日") == "生年月日は実在する日付を年・月・日で入力してください（例：2025年4月1日）"
     assert BY_NAME["email"].message_ja.format(title="メールアドレス") == (
         "メールアドレスはメールアドレスの形式で入力してください（例：taro@example.jp）"
     )
