@@ -25,6 +25,7 @@ from forms_engine.rendering.context import (
     drafts,
     filing_key,
     flow_for,
+    open_draft,
     page,
     place_url,
     procedure_context,
@@ -48,13 +49,9 @@ CONFIRM = "/procedures/{procedure_id}/confirm"
 def confirm_page(procedure_id: str, request: Request, state: StateDep, session: SessionDep,
                  lang: LangDep) -> Response:
     definition = definition_or_404(state, procedure_id)
-    if not definition.is_open(datetime.now(UTC)):
-        return closed_page(request, state, definition, lang, 200)
-    current = current_draft(request, state, session, definition)
-    if current is None:
-        return redirect(start_url(procedure_id))
-    if current.submitted:
-        return already_page(request, state, definition, current.submitted, lang)
+    current = open_draft(request, state, session, definition, lang)
+    if isinstance(current, Response):
+        return current
     flow = flow_for(state, definition, lang)
     wrong = flow.first_step_with_errors(current.draft.answers, current.state.choices)
     if wrong is not None:  # the whole draft is checked here: back to the first step in error

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -103,6 +104,20 @@ def current_draft(request: Request, state: EngineState, session: Session, defini
         return None
     draft = drafts(state, session).get(definition.id, found[0])
     return Current(draft, found[1]) if draft is not None else None
+
+
+def open_draft(request: Request, state: EngineState, session: Session, definition: Definition,
+               lang: str) -> Current | Response:
+    """The draft a page of an open procedure works on, or the page to show instead: closed, no draft yet
+    (back to the start), or already filed (「既に申請済みです」)."""
+    if not definition.is_open(datetime.now(UTC)):
+        return closed_page(request, state, definition, lang, 200)
+    current = current_draft(request, state, session, definition)
+    if current is None:
+        return redirect(start_url(definition.id))
+    if current.submitted:
+        return already_page(request, state, definition, current.submitted, lang)
+    return current
 
 
 def remember(request: Request, response: Response, state: EngineState, current: Current) -> Response:

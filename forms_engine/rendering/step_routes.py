@@ -24,6 +24,7 @@ from forms_engine.rendering.context import (
     definition_or_404,
     drafts,
     flow_for,
+    open_draft,
     page,
     procedure_context,
     redirect,
@@ -55,13 +56,9 @@ def step_page(procedure_id: str, step_id: str, request: Request, state: StateDep
     definition = definition_or_404(state, procedure_id)
     flow = flow_for(state, definition, lang)
     step = _step(flow, step_id)
-    if not definition.is_open(datetime.now(UTC)):
-        return closed_page(request, state, definition, lang, 200)
-    current = current_draft(request, state, session, definition)
-    if current is None:
-        return redirect(start_url(procedure_id))
-    if current.submitted:
-        return already_page(request, state, definition, current.submitted, lang)
+    current = open_draft(request, state, session, definition, lang)
+    if isinstance(current, Response):
+        return current
     draft_state = current.state
     errors = flow.errors(current.draft.answers, draft_state.choices, step.index) \
         if request.query_params.get("check") == "1" else []
