@@ -15,6 +15,8 @@ The cases:
 - valid:     normalise + validate of bench/fixtures/answers/thirty-fields.answers.json (no error)
 - invalid:   normalise + validate of the same answers with 11 mistakes (11 field errors with messages)
 - normalise / validate: the two halves of `valid`, to see which one dominates
+- valid-js / invalid-js: `valid` and `invalid` with jsonschema alone walking every submission
+  (`AnswerValidator(..., fast=False)`, no compiled checks): what the compiled checks save, in the same run
 - jp-phone:  normalise + check of one 電話番号 as residents type it (the form has four of them)
 
 Every case cycles through `--variants` copies of its input whose phone numbers differ (bench/_fixture.py),
@@ -61,12 +63,14 @@ EXPECTED_ERRORS = {
 }
 
 
-def build_validator() -> AnswerValidator:
+def build_validator(fast: bool = True) -> AnswerValidator:
     """The validator the engine would build for the fixture: linted, then built once."""
     formats = default_registry()
     definitions, problems = check([DEFINITION], lint_context(default_widgets(), formats), None)
     if problems:
         raise SystemExit("the fixture does not pass the linter:\n" + "\n".join(map(str, problems)))
+    if not fast:
+        return AnswerValidator(definitions[0], formats, fast=False)
     return DefinitionCatalogue.build(definitions, formats).validator(PROCEDURE_ID)
 
 
@@ -151,19 +155,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.wait_quiet > 0:
         wait_until_quiet(min(args.wait_quiet, 3600))
     validator = build_validator()
+    plain = build_validator(fast=False)
     answers = load_answers()
     valid = [phone_variant(answers, n) for n in range(args.variants)] if args.variants > 1 else [answers]
     invalid = [invalid_variant(a) for a in valid]
     for a in (valid[0], valid[-1]):
         if errors := validator.validate(validator.normalise(a)):
             raise SystemExit(f"the valid answers do not validate: {errors}")
-    got = {e.pointer: e.keyword for e in validator.validate(validator.normalise(invalid[-1]))}
-    if got != EXPECTED_ERRORS:
-        raise SystemExit(f"the invalid answers give {got}, expected {EXPECTED_ERRORS}")
+    for v in (validator, plain):
+        got = {e.pointer: e.keyword for e in v.validate(v.normalise(invalid[-1]))}
+        if got != EXPECTED_ERRORS:
+            raise SystemExit(f"the invalid answers give {got}, expected {EXPECTED_ERRORS}")
+    if validator.validate(validator.normalise(invalid[0])) != plain.validate(plain.normalise(invalid[0])):
+        raise SystemExit("the compiled checks and jsonschema alone do not give the same errors")
     normalised = [validator.normalise(a) for a in valid]
 
     def valid_case(a: Any) -> Any:
         return validator.validate(validator.normalise(a))
+
+    def plain_case(a: Any) -> Any:
+        return plain.validate(plain.normalise(a))
 
     phone = validator.formats.get("jp-phone")
     if phone is None:
@@ -180,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         ("normalise", validator.normalise, valid, "normalise only (valid answers)"),
         ("validate", validator.validate, normalised, "validate only (answers already normalised)"),
         ("jp-phone", phone_case, phones, f"one jp-phone field like {answers['phone']}: normalise + check"),
+        ("valid-js", plain_case, valid, "valid, jsonschema alone (fast=False)"),
+        ("invalid-js", plain_case, invalid, "invalid, jsonschema alone (fast=False)"),
     ]
     print(f"command: {command_line()}")
     print(f"machine: {describe()}")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, cast
 
 from jsonschema import validators
@@ -23,6 +25,8 @@ from forms_engine.postal.service import PostalLookup, normalise_code
 POSTAL_EXISTS = "x-postal-exists"
 CHARSET = "x-charset"
 CONTROL_CHARACTERS = "x-control-characters"
+
+ENGINE_KEYWORDS = frozenset({"x-widget", CHARSET})  # the jsonschema keywords `extend` adds
 
 CODECS = {"jisx0213": "euc_jis_2004"}
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # exactly Unicode Cc (tests check every code point)
@@ -39,14 +43,43 @@ def extend(cls: type[Validator], lookup: PostalLookup) -> type[Validator]:
     return cast("type[Validator]", extended)
 
 
+def inert(keyword: str, value: Any) -> bool:
+    """Whether one of the engine's keywords with this value can never report an error."""
+    if keyword == "x-widget":
+        return bool(value != "address")
+    return keyword == CHARSET and not (isinstance(value, str) and value in CODECS)
+
+
 # -- x-postal-exists ----------------------------------------------------------------------------------
+_KNOWN_CODES: ContextVar[dict[str, bool] | None] = ContextVar("known_postal_codes", default=None)
+
+
+@contextmanager
+def postal_codes_asked_once() -> Iterator[None]:
+    """Within: each postal code is looked up once, however many times the answers are checked."""
+    token = _KNOWN_CODES.set({})
+    try:
+        yield
+    finally:
+        _KNOWN_CODES.reset(token)
+
+
+def _exists(lookup: PostalLookup, code: str) -> bool:
+    known = _KNOWN_CODES.get()
+    if known is None:
+        return bool(lookup.lookup(code))
+    if code not in known:
+        known[code] = bool(lookup.lookup(code))
+    return known[code]
+
+
 def _widget(lookup: PostalLookup) -> Keyword:
     def x_widget(validator: Validator, widget: Any, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
         if widget != "address" or not validator.is_type(instance, "object"):
             return
         value = instance.get("postal_code")
         code = normalise_code(value) if isinstance(value, str) else None
-        if code is None or lookup.lookup(code):  # a malformed code is the format keyword's error
+        if code is None or _exists(lookup, code):  # a malformed code is the format keyword's error
             return
         yield ValidationError(f"postal code {code} does not exist", validator=POSTAL_EXISTS, validator_value=code,
                               instance=value, path=["postal_code"])
@@ -101,9 +134,26 @@ def is_multiline(schemas: list[dict[str, Any]]) -> bool:
 
 def control_characters(answers: Any, schemas_at: Callable[[Path], list[dict[str, Any]]]) -> Iterator[Path]:
     """The path of every string answer holding a control character it may not hold."""
+    if CONTROL.search("".join(_texts(answers))) is None:  # the usual answers: one search, no paths
+        return
     for path, text in strings(answers):
         if CONTROL.search(text) and has_control_character(text, is_multiline(schemas_at(path))):
             yield path
+
+
+def _texts(value: Any) -> list[str]:
+    """Every string in a JSON value, in no particular order."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def strings(value: Any) -> Iterator[tuple[Path, str]]:

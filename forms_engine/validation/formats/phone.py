@@ -11,6 +11,7 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from forms_engine.validation.formats.entry import FormatEntry
 from forms_engine.validation.formats.normalise import compact_phone
 
+_JAPAN = phonenumbers.country_code_for_region("JP")  # 81
 _NATIONAL = re.compile(r"0[0-9]{9,10}")
 _COUNTRY_CODE = re.compile(r"^\+81(?:0(?=[1-9]))?")
 # Fixed lines, 070/080/090, 050, 0120 and 0800, 0570; not 0990 (premium), 020 (pager) or 060.
@@ -30,10 +31,13 @@ def _formatted(cleaned: str) -> str | None:
     digits = _COUNTRY_CODE.sub("0", cleaned)
     if not _NATIONAL.fullmatch(digits):
         return None
-    number = phonenumbers.parse(digits, "JP")
-    if not phonenumbers.is_valid_number_for_region(number, "JP"):
+    try:
+        number = phonenumbers.parse(digits, "JP")
+    except phonenumbers.NumberParseException:  # 010 is the international prefix: 010-999-… calls no country
         return None
-    if phonenumbers.number_type(number) not in _ACCEPTED:
+    # is_valid_number_for_region(number, "JP") is this country code and a type other than UNKNOWN (not
+    # accepted): number_type alone answers both, without matching the number against JP's patterns twice.
+    if number.country_code != _JAPAN or phonenumbers.number_type(number) not in _ACCEPTED:
         return None
     return str(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
 

@@ -41,3 +41,20 @@ def test_long_vowel_mark_is_kept() -> None:
 def test_entry() -> None:
     assert katakana.ENTRY.name == "katakana"
     assert katakana.ENTRY.message_ja.format(title="フリガナ") == "フリガナはカタカナで入力してください（例：ヤマダ ハナコ）"
+
+
+@pytest.mark.parametrize(("value", "named"), [
+    ("山田 ハナコ", "山"), ("ヤマダ1", "1"), ("ヤマダ-ハナコ", "-"), ("ヤマダ\u200bハナコ", "U+200B"), ("ヤマダ", None),
+    ("", None),
+])
+def test_the_first_character_that_is_not_katakana_is_named(value: str, named: str | None) -> None:
+    assert katakana.culprit(value) == named
+
+
+def test_the_message_names_it() -> None:
+    entry = katakana.ENTRY
+    assert entry.message("ja", "フリガナ", "山田 ハナコ") == (
+        "フリガナの「山」はカタカナではありません。カタカナで入力してください（例：ヤマダ ハナコ）")
+    assert entry.message("en", "Furigana", "Yamada") == (
+        "Enter Furigana in katakana: “Y” is not katakana (for example ヤマダ ハナコ)")
+    assert entry.message("ja", "フリガナ", "") == "フリガナはカタカナで入力してください（例：ヤマダ ハナコ）"
