@@ -16,11 +16,13 @@ from signing.protocols import (
     Check,
     RevocationChecker,
     RevocationEvidence,
+    SerialRevocationChecker,
     SignatureVerifier,
     VerificationResult,
 )
+from signing.recheck import Recheck, is_recheckable, recheck_revocation
 from signing.registry import ENTRY_POINT_GROUP, VerifierRegistry
-from signing.revocation import CrlFolderChecker, NotChecked, OcspChecker
+from signing.revocation import CrlFolderChecker, FirstDecisive, NotChecked, OcspChecker
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -28,11 +30,14 @@ __all__ = [
     "CertificateInfo",
     "Check",
     "CrlFolderChecker",
+    "FirstDecisive",
     "JpkiVerifier",
     "NotChecked",
     "OcspChecker",
+    "Recheck",
     "RevocationChecker",
     "RevocationEvidence",
+    "SerialRevocationChecker",
     "SignatureVerifier",
     "TrustAnchors",
     "VerificationResult",
@@ -40,7 +45,9 @@ __all__ = [
     "canonical_payload",
     "default_registry",
     "holder_fields",
+    "is_recheckable",
     "payload_sha256",
+    "recheck_revocation",
     "verify_auth_challenge",
 ]
 

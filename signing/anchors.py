@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
 
 __all__ = ["TrustAnchors", "key_identifier"]
 
@@ -42,6 +43,10 @@ class TrustAnchors:
             unique.setdefault(certificate.tbs_certificate_bytes + certificate.signature, certificate)
         self._certificates = list(unique.values())
         self._allow_test_policy = allow_test_policy
+        # computed once: every verification looks the issuer up among these
+        self._key_ids = [key_identifier(anchor) for anchor in self._certificates]
+        self._issuing = [_can_issue(anchor) for anchor in self._certificates]
+        self._by_fingerprint = {anchor.fingerprint(hashes.SHA256()).hex(): anchor for anchor in self._certificates}
 
     @classmethod
     def load(cls, folder: str | Path, *, allow_test_policy: bool = False) -> TrustAnchors:
@@ -91,22 +96,30 @@ class TrustAnchors:
 
     def candidates(self, certificate: x509.Certificate) -> list[x509.Certificate]:
         """Anchors that may have issued ``certificate``: by AKI = SKI, or by issuer name when it has no AKI."""
+        return [self._certificates[index] for index in self._candidate_indexes(certificate)]
+
+    def _candidate_indexes(self, certificate: x509.Certificate) -> list[int]:
         wanted = _authority_key_identifier(certificate)
         if wanted is not None:
-            return [anchor for anchor in self._certificates if key_identifier(anchor) == wanted]
-        return [anchor for anchor in self._certificates if anchor.subject == certificate.issuer]
+            return [index for index, key_id in enumerate(self._key_ids) if key_id == wanted]
+        return [index for index, anchor in enumerate(self._certificates) if anchor.subject == certificate.issuer]
 
     def find_issuer(self, certificate: x509.Certificate) -> x509.Certificate | None:
         """The anchor whose key verifies ``certificate``'s signature (and can issue certificates), if any."""
-        for anchor in self.candidates(certificate):
-            if not _can_issue(anchor):
+        for index in self._candidate_indexes(certificate):
+            if not self._issuing[index]:
                 continue
+            anchor = self._certificates[index]
             try:
                 certificate.verify_directly_issued_by(anchor)
             except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
                 continue
             return anchor
         return None
+
+    def by_fingerprint(self, fingerprint_sha256: str) -> x509.Certificate | None:
+        """The anchor whose SHA-256 fingerprint (hex) is given, if configured."""
+        return self._by_fingerprint.get(fingerprint_sha256.lower())
 
 
 def _can_issue(anchor: x509.Certificate) -> bool:

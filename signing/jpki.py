@@ -45,7 +45,7 @@ __all__ = [
     "verify_auth_challenge",
 ]
 
-VERIFIER_VERSION = "1.0.0"
+VERIFIER_VERSION = "1.1.0"  # 1.1.0: the record names the issuing anchor
 FORMATS = frozenset({"raw-pkcs1v15", "cms-detached"})
 MAX_SIGNATURE_BYTES = 64 * 1024
 MAX_CERTIFICATE_BYTES = 64 * 1024
@@ -158,7 +158,7 @@ class JpkiVerifier:
             status=status,
             failure=failure,
             checks=run.checks,
-            certificate=None if run.certificate is None else CertificateInfo.from_certificate(run.certificate),
+            certificate=None if run.certificate is None else CertificateInfo.from_certificate(run.certificate, run.issuer),
             revocation=run.revocation,
             payload_sha256=payload_sha256(payload),
             verifier=self.name,
@@ -183,17 +183,20 @@ class JpkiVerifier:
             raise run.fail("limits", "too_large", f"the signature is larger than {MAX_SIGNATURE_BYTES} bytes")
         if certificate_der is not None and len(certificate_der) > MAX_CERTIFICATE_BYTES:
             raise run.fail("limits", "too_large", f"the certificate is larger than {MAX_CERTIFICATE_BYTES} bytes")
+        certificate: x509.Certificate | None = None
         if fmt == "cms-detached":
             try:
                 run.detached = parse_detached(signature)
-                if certificate_der is None:
-                    certificate_der = run.detached.signer_certificate_der()
+                if certificate_der is None:  # the embedded one, already parsed (strict DER) with the CMS
+                    embedded = run.detached.signer_certificate()
+                    certificate_der, certificate = embedded.der, embedded.certificate
             except CmsError as error:
                 raise run.fail("limits", error.code, error.detail) from None
         if certificate_der is None:
             raise run.fail("limits", "bad_format", "a raw PKCS#1 signature needs the signer's certificate")
         try:
-            certificate = x509.load_der_x509_certificate(certificate_der)
+            if certificate is None:
+                certificate = x509.load_der_x509_certificate(certificate_der)
             if certificate.public_bytes(Encoding.DER) != certificate_der:
                 raise ValueError("not canonical DER")
             _ = list(certificate.extensions)  # parse (and so validate) every extension now
@@ -240,9 +243,9 @@ class JpkiVerifier:
                                "RSASSA-PKCS1-v1_5/SHA-256 signature does not verify over the payload") from None
             run.passed("signature", "RSASSA-PKCS1-v1_5/SHA-256 signature verifies over the payload")
             return
-        assert run.detached is not None and run.certificate_der is not None
+        assert run.detached is not None and run.certificate is not None
         try:
-            detail = run.detached.verify(payload, run.certificate_der, key)
+            detail = run.detached.verify(payload, run.certificate, key)
         except CmsError as error:
             raise run.fail("signature", error.code, error.detail) from None
         run.passed("signature", detail)

@@ -18,6 +18,7 @@ __all__ = [
     "RevocationChecker",
     "RevocationEvidence",
     "RevocationStatus",
+    "SerialRevocationChecker",
     "SignatureVerifier",
     "VerificationResult",
     "VerificationStatus",
@@ -54,10 +55,11 @@ class CertificateInfo:
     serial: str
     not_before: datetime
     not_after: datetime
+    issuer_fingerprint_sha256: str | None = None  # the trust anchor that issued it, once the chain is checked
 
     @classmethod
-    def from_certificate(cls, certificate: x509.Certificate) -> CertificateInfo:
-        """Summarise a parsed certificate; the serial is lower-case hex."""
+    def from_certificate(cls, certificate: x509.Certificate, issuer: x509.Certificate | None = None) -> CertificateInfo:
+        """Summarise a parsed certificate (and the anchor found to have issued it); the serial is lower-case hex."""
         return cls(
             fingerprint_sha256=certificate.fingerprint(hashes.SHA256()).hex(),
             subject=certificate.subject.rfc4514_string(),
@@ -65,6 +67,7 @@ class CertificateInfo:
             serial=format(certificate.serial_number, "x"),
             not_before=certificate.not_valid_before_utc,
             not_after=certificate.not_valid_after_utc,
+            issuer_fingerprint_sha256=None if issuer is None else issuer.fingerprint(hashes.SHA256()).hex(),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -75,6 +78,7 @@ class CertificateInfo:
             "serial": self.serial,
             "not_before": _iso(self.not_before),
             "not_after": _iso(self.not_after),
+            "issuer_fingerprint_sha256": self.issuer_fingerprint_sha256,
         }
 
 
@@ -133,6 +137,23 @@ class RevocationChecker(Protocol):
     """Tells whether ``certificate`` (issued by ``issuer``) was revoked at or before ``at``."""
 
     def check(self, certificate: x509.Certificate, issuer: x509.Certificate, at: datetime) -> RevocationEvidence:
+        """Never raise for an unreachable or unusable source: answer ``unknown`` with a detail."""
+        ...
+
+
+@runtime_checkable
+class SerialRevocationChecker(Protocol):
+    """A revocation checker that can also answer from the issuer and serial number alone.
+
+    That is what a later re-check has: the stored record keeps no certificate (it would carry the
+    holder's personal data), only its issuer and serial. ``issued_after`` asks for revocation data
+    issued at or after that moment (for a re-check after a grace period: after the receipt time).
+    """
+
+    def check(self, certificate: x509.Certificate, issuer: x509.Certificate, at: datetime) -> RevocationEvidence: ...
+
+    def check_serial(self, serial_number: int, issuer: x509.Certificate, at: datetime, *,
+                     issued_after: datetime | None = None) -> RevocationEvidence:
         """Never raise for an unreachable or unusable source: answer ``unknown`` with a detail."""
         ...
 

@@ -1,4 +1,5 @@
-"""Revocation checkers: none (an honest "not checked"), a folder of CRLs, and an OCSP responder.
+"""Revocation checkers: none (an honest "not checked"), a folder of CRLs, several sources in order;
+the OCSP checker is in :mod:`signing.ocsp` (re-exported here).
 
 Every checker answers a :class:`RevocationEvidence`; an unusable source gives ``unknown``, never an
 exception, so the verifier can answer ``indeterminate``.
@@ -7,29 +8,26 @@ exception, so the verifier can answer ``indeterminate``.
 from __future__ import annotations
 
 import os
-import secrets
 import threading
-import urllib.request
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509 import ocsp
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.exceptions import UnsupportedAlgorithm
 
-from signing._keys import require_aware, verify_with_key
-from signing.protocols import RevocationEvidence, RevocationStatus
+from signing._keys import require_aware
+from signing._time import SKEW as _SKEW
+from signing._time import Clock
+from signing._time import iso as _iso
+from signing._time import reason_text as _reason_text
+from signing._time import utcnow as _utcnow
+from signing.ocsp import OcspChecker, Transport, urllib_transport
+from signing.protocols import RevocationEvidence, RevocationStatus, SerialRevocationChecker
 
-__all__ = ["CrlFolderChecker", "NotChecked", "OcspChecker", "Transport", "urllib_transport"]
+__all__ = ["CrlFolderChecker", "FirstDecisive", "NotChecked", "OcspChecker", "Transport", "urllib_transport"]
 
-Clock = Callable[[], datetime]
-Transport = Callable[[str, bytes], bytes]
-
-_SKEW = timedelta(minutes=5)
 _PEM_CRL = b"-----BEGIN X509 CRL-----"
 _KNOWN_CRL_EXTENSIONS = {
     x509.CRLNumber.oid,
@@ -40,18 +38,6 @@ _KNOWN_CRL_EXTENSIONS = {
 }
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(moment: datetime | None) -> str:
-    return "none" if moment is None else moment.isoformat()
-
-
-def _reason_text(reason: x509.ReasonFlags | None) -> str | None:
-    return None if reason is None else reason.value
-
-
 class NotChecked:
     """No revocation source: every certificate is ``not_checked`` (the verifier answers indeterminate)."""
 
@@ -59,6 +45,13 @@ class NotChecked:
         self._clock = clock
 
     def check(self, certificate: x509.Certificate, issuer: x509.Certificate, at: datetime) -> RevocationEvidence:
+        return self._answer()
+
+    def check_serial(self, serial_number: int, issuer: x509.Certificate, at: datetime, *,
+                     issued_after: datetime | None = None) -> RevocationEvidence:
+        return self._answer()
+
+    def _answer(self) -> RevocationEvidence:
         return RevocationEvidence(
             status="not_checked", source="none", checked_at=self._clock(),
             detail="no revocation source is configured",
@@ -70,20 +63,30 @@ class CrlFolderChecker:
 
     A CRL counts only if it is signed by the certificate's issuer (the anchor found by key), is a
     complete CRL for end-entity certificates, and its nextUpdate is not before the receipt time.
+    Whether a CRL is the issuer's (names, scope, signature) is decided once per file version and issuer.
     """
 
     def __init__(self, folder: str | Path, *, clock: Clock = _utcnow) -> None:
         self._folder = Path(folder)
         self._clock = clock
-        self._cache: dict[Path, tuple[tuple[int, int], list[x509.CertificateRevocationList]]] = {}
+        self._cache: dict[Path, _CachedFile] = {}
         self._lock = threading.Lock()
 
-    def _load(self) -> tuple[list[tuple[Path, x509.CertificateRevocationList]], list[str]]:
+    def _usable_for(self, issuer: x509.Certificate) -> tuple[list[tuple[Path, x509.CertificateRevocationList]], list[str]]:
+        """The folder's CRLs that are complete, end-entity CRLs signed by ``issuer``; and the unreadable files."""
         with self._lock:
-            return self._load_locked()
+            files, unreadable = self._load_locked()
+            found: list[tuple[Path, x509.CertificateRevocationList]] = []
+            for path, cached in files:
+                applies = cached.applies.get(issuer)
+                if applies is None:
+                    applies = [_crl_applies(crl, issuer) for crl in cached.crls]
+                    cached.applies[issuer] = applies
+                found.extend((path, crl) for crl, ok in zip(cached.crls, applies, strict=True) if ok)
+            return found, unreadable
 
-    def _load_locked(self) -> tuple[list[tuple[Path, x509.CertificateRevocationList]], list[str]]:
-        found: list[tuple[Path, x509.CertificateRevocationList]] = []
+    def _load_locked(self) -> tuple[list[tuple[Path, _CachedFile]], list[str]]:
+        found: list[tuple[Path, _CachedFile]] = []
         unreadable: list[str] = []
         if not self._folder.is_dir():
             return found, [f"{self._folder} is not a folder"]
@@ -95,24 +98,35 @@ class CrlFolderChecker:
             stat = os.stat(path)
             stamp = (stat.st_mtime_ns, stat.st_size)
             cached = self._cache.get(path)
-            if cached is None or cached[0] != stamp:
+            if cached is None or cached.stamp != stamp:
                 try:
-                    cached = (stamp, _parse_crls(path.read_bytes()))
+                    cached = _CachedFile(stamp, _parse_crls(path.read_bytes()))
                 except (ValueError, OSError):
                     unreadable.append(path.name)
                     continue
                 self._cache[path] = cached
-            found.extend((path, crl) for crl in cached[1])
+            found.append((path, cached))
         for stale in set(self._cache) - seen:
             del self._cache[stale]
         return found, unreadable
 
     def check(self, certificate: x509.Certificate, issuer: x509.Certificate, at: datetime) -> RevocationEvidence:
+        if certificate.issuer != issuer.subject:
+            return RevocationEvidence(status="unknown", source=f"crl:{self._folder}", checked_at=self._clock(),
+                                      detail="the certificate's issuer name is not the issuer's subject")
+        return self.check_serial(certificate.serial_number, issuer, at)
+
+    def check_serial(self, serial_number: int, issuer: x509.Certificate, at: datetime, *,
+                     issued_after: datetime | None = None) -> RevocationEvidence:
+        """The status of the certificate ``serial_number`` of ``issuer`` at ``at``.
+
+        ``issued_after`` (a later re-check) also requires a CRL issued at or after that moment, so a
+        revocation between the last CRL and the receipt time cannot be missed.
+        """
         require_aware(at, "at")
         now = self._clock()
-        crls, unreadable = self._load()
+        signed, unreadable = self._usable_for(issuer)
         note = f"; unreadable files: {', '.join(unreadable)}" if unreadable else ""
-        signed = [(path, crl) for path, crl in crls if _crl_applies(crl, certificate, issuer)]
         if not signed:
             return RevocationEvidence(
                 status="unknown", source=f"crl:{self._folder}", checked_at=now,
@@ -121,17 +135,21 @@ class CrlFolderChecker:
         usable = [
             (path, crl) for path, crl in signed
             if crl.next_update_utc is not None and crl.next_update_utc >= at and crl.last_update_utc <= now + _SKEW
+            and (issued_after is None or crl.last_update_utc >= issued_after)
         ]
         if not usable:
             newest = max(signed, key=lambda item: item[1].last_update_utc)[1]
-            return RevocationEvidence(
-                status="unknown", source=f"crl:{self._folder}", checked_at=now,
-                detail=f"CRL expired: next update {_iso(newest.next_update_utc)} is before the receipt time {_iso(at)}{note}",
-            )
+            if issued_after is not None and newest.last_update_utc < issued_after:
+                detail = (f"no CRL issued after {_iso(issued_after)} yet: the newest was issued "
+                          f"{_iso(newest.last_update_utc)}{note}")
+            else:
+                detail = (f"CRL expired: next update {_iso(newest.next_update_utc)} is before the receipt time "
+                          f"{_iso(at)}{note}")
+            return RevocationEvidence(status="unknown", source=f"crl:{self._folder}", checked_at=now, detail=detail)
         path, crl = max(usable, key=lambda item: item[1].last_update_utc)
         source = f"crl:{path.name}"
         window = f"CRL this update {_iso(crl.last_update_utc)}, next update {_iso(crl.next_update_utc)}"
-        entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
+        entry = crl.get_revoked_certificate_by_serial_number(serial_number)
         if entry is None:
             return RevocationEvidence(status="good", source=source, checked_at=now, detail=f"not listed; {window}")
         reason = _entry_reason(entry)
@@ -147,6 +165,15 @@ class CrlFolderChecker:
             status="good", source=source, checked_at=now, reason=_reason_text(reason), revoked_at=revoked_at,
             detail=f"revoked only after the receipt time; {window}",
         )
+
+
+@dataclass
+class _CachedFile:
+    """One CRL file as last read, and which issuers each of its CRLs belongs to."""
+
+    stamp: tuple[int, int]
+    crls: list[x509.CertificateRevocationList]
+    applies: dict[x509.Certificate, list[bool]] = field(default_factory=dict)
 
 
 def _parse_crls(data: bytes) -> list[x509.CertificateRevocationList]:
@@ -165,9 +192,9 @@ def _entry_reason(entry: x509.RevokedCertificate) -> x509.ReasonFlags | None:
         return None
 
 
-def _crl_applies(crl: x509.CertificateRevocationList, certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+def _crl_applies(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
     """A complete, end-entity-scoped CRL from ``issuer``, its signature checked with the issuer's key."""
-    if crl.issuer != certificate.issuer:
+    if crl.issuer != issuer.subject:
         return False
     for extension in crl.extensions:
         if extension.critical and extension.oid not in _KNOWN_CRL_EXTENSIONS:
@@ -196,159 +223,33 @@ def _key_hash(certificate: x509.Certificate) -> bytes:
         return x509.SubjectKeyIdentifier.from_public_key(certificate.public_key()).key_identifier
 
 
-def urllib_transport(timeout: float = 10.0, max_bytes: int = 1 << 20) -> Transport:
-    """An HTTP(S) POST transport for OCSP (RFC 6960 appendix A) with a timeout and a size limit."""
+class FirstDecisive:
+    """Several sources in order (e.g. an OCSP responder, then a CRL folder): the first ``good`` or
+    ``revoked`` answer counts; when none is decisive the answer is ``unknown`` naming every source
+    (``not_checked`` only when every source says so)."""
 
-    def post(url: str, request_der: bytes) -> bytes:
-        if not url.startswith(("http://", "https://")):
-            raise ValueError("OCSP responder URL must be http or https")
-        request = urllib.request.Request(
-            url, data=request_der, method="POST", headers={"Content-Type": "application/ocsp-request"},
-        )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body: bytes = response.read(max_bytes + 1)
-        if len(body) > max_bytes:
-            raise ValueError("OCSP response too large")
-        return body
-
-    return post
-
-
-class OcspChecker:
-    """Ask an OCSP responder; the transport ``(url, request_der) -> response_der`` is injectable.
-
-    The response must be signed by the issuer itself or by a responder certificate the issuer signed
-    with id-kp-OCSPSigning; it must be fresh (thisUpdate not in the future, nextUpdate not past, or
-    without nextUpdate no older than ``max_age``); a nonce, when echoed, must match.
-    """
-
-    def __init__(
-        self,
-        url: str,
-        transport: Transport | None = None,
-        *,
-        cert_id_hash: hashes.HashAlgorithm | None = None,
-        use_nonce: bool = True,
-        max_age: timedelta = timedelta(days=1),
-        clock: Clock = _utcnow,
-        timeout: float = 10.0,
-    ) -> None:
-        self.url = url
-        self._transport = transport if transport is not None else urllib_transport(timeout)
-        # SHA-1 CertIDs are what most responders (and RFC 5019) expect; it is an identifier, not a signature.
-        self._hash = cert_id_hash if cert_id_hash is not None else hashes.SHA1()
-        self._use_nonce = use_nonce
-        self._max_age = max_age
+    def __init__(self, checkers: Sequence[SerialRevocationChecker], *, clock: Clock = _utcnow) -> None:
+        if not checkers:
+            raise ValueError("FirstDecisive needs at least one revocation checker")
+        self.checkers = list(checkers)
         self._clock = clock
 
-    def _unknown(self, detail: str) -> RevocationEvidence:
-        return RevocationEvidence(status="unknown", source=f"ocsp:{self.url}", checked_at=self._clock(), detail=detail)
-
     def check(self, certificate: x509.Certificate, issuer: x509.Certificate, at: datetime) -> RevocationEvidence:
-        require_aware(at, "at")
-        builder = ocsp.OCSPRequestBuilder().add_certificate(certificate, issuer, self._hash)
-        nonce = secrets.token_bytes(16) if self._use_nonce else None
-        if nonce is not None:
-            builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
-        try:
-            answer = self._transport(self.url, builder.build().public_bytes(Encoding.DER))
-        except Exception as exc:  # any transport failure is an honest "unknown"
-            return self._unknown(f"responder unreachable: {type(exc).__name__}: {exc}")
-        try:
-            response = ocsp.load_der_ocsp_response(answer)
-        except ValueError as exc:
-            return self._unknown(f"malformed OCSP response: {exc}")
-        if response.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
-            return self._unknown(f"responder answered {response.response_status.name}")
-        problem = _check_responder(response, issuer, self._clock())
-        if problem:
-            return self._unknown(problem)
-        if nonce is not None:
-            try:
-                echoed = response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
-            except x509.ExtensionNotFound:
-                echoed = None
-            if echoed is not None and echoed != nonce:
-                return self._unknown("OCSP nonce does not match the request")
-        single = _find_single(response, certificate, issuer)
-        if single is None:
-            return self._unknown("the response does not cover this certificate")
-        return self._evidence(single, at)
+        return self._first(lambda checker: checker.check(certificate, issuer, at))
 
-    def _evidence(self, single: ocsp.OCSPSingleResponse, at: datetime) -> RevocationEvidence:
-        now = self._clock()
-        this_update, next_update = single.this_update_utc, single.next_update_utc
-        window = f"thisUpdate {_iso(this_update)}, nextUpdate {_iso(next_update)}"
-        if this_update > now + _SKEW:
-            return self._unknown(f"response thisUpdate is in the future; {window}")
-        if next_update is not None and next_update < now - _SKEW:
-            return self._unknown(f"response is stale; {window}")
-        if next_update is None and this_update < now - self._max_age:
-            return self._unknown(f"response without nextUpdate is older than {self._max_age}; {window}")
-        source = f"ocsp:{self.url}"
-        state = single.certificate_status
-        if state is ocsp.OCSPCertStatus.UNKNOWN:
-            return self._unknown(f"responder does not know the certificate; {window}")
-        status: RevocationStatus = "good"
-        revoked_at = reason = None
-        detail = f"responder says good; {window}"
-        if state is ocsp.OCSPCertStatus.REVOKED:
-            revoked_at = single.revocation_time_utc
-            reason = _reason_text(single.revocation_reason)
-            if revoked_at is not None and revoked_at > at:
-                detail = f"revoked only after the receipt time; {window}"
-            else:
-                status, detail = "revoked", f"responder says revoked; {window}"
+    def check_serial(self, serial_number: int, issuer: x509.Certificate, at: datetime, *,
+                     issued_after: datetime | None = None) -> RevocationEvidence:
+        return self._first(lambda checker: checker.check_serial(serial_number, issuer, at, issued_after=issued_after))
+
+    def _first(self, ask: Callable[[SerialRevocationChecker], RevocationEvidence]) -> RevocationEvidence:
+        answers: list[RevocationEvidence] = []
+        for checker in self.checkers:
+            evidence = ask(checker)
+            if evidence.status in ("good", "revoked"):
+                return evidence
+            answers.append(evidence)
+        status: RevocationStatus = "not_checked" if all(a.status == "not_checked" for a in answers) else "unknown"
         return RevocationEvidence(
-            status=status, source=source, checked_at=now, reason=reason, revoked_at=revoked_at, detail=detail,
+            status=status, source=" + ".join(a.source for a in answers), checked_at=self._clock(),
+            detail="; ".join(f"{a.source}: {a.status} ({a.detail})" for a in answers),
         )
-
-
-def _find_single(
-    response: ocsp.OCSPResponse, certificate: x509.Certificate, issuer: x509.Certificate
-) -> ocsp.OCSPSingleResponse | None:
-    for single in response.responses:
-        if single.serial_number != certificate.serial_number:
-            continue
-        expected = ocsp.OCSPRequestBuilder().add_certificate(certificate, issuer, single.hash_algorithm).build()
-        if (single.issuer_key_hash == expected.issuer_key_hash
-                and single.issuer_name_hash == expected.issuer_name_hash):
-            return single
-    return None
-
-
-def _matches_responder_id(response: ocsp.OCSPResponse, candidate: x509.Certificate) -> bool:
-    if response.responder_key_hash is not None:
-        digest = x509.SubjectKeyIdentifier.from_public_key(candidate.public_key()).digest
-        return response.responder_key_hash == digest
-    return response.responder_name == candidate.subject
-
-
-def _check_responder(response: ocsp.OCSPResponse, issuer: x509.Certificate, now: datetime) -> str | None:
-    """None when the response is signed by ``issuer`` or a responder it delegated to; else the problem."""
-    signers: list[x509.Certificate] = []
-    if _matches_responder_id(response, issuer):
-        signers.append(issuer)
-    for candidate in response.certificates:
-        if not _matches_responder_id(response, candidate):
-            continue
-        try:
-            candidate.verify_directly_issued_by(issuer)
-            usage = candidate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm, x509.ExtensionNotFound):
-            continue
-        if ExtendedKeyUsageOID.OCSP_SIGNING not in usage:
-            continue
-        if not candidate.not_valid_before_utc <= now <= candidate.not_valid_after_utc:
-            continue
-        signers.append(candidate)
-    if not signers:
-        return "the response is not signed by the issuer or a responder it authorised"
-    for signer in signers:
-        try:
-            verify_with_key(signer.public_key(), response.signature, response.tbs_response_bytes,
-                            response.signature_hash_algorithm)
-        except InvalidSignature:
-            continue
-        return None
-    return "the responder's signature does not verify"

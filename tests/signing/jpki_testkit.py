@@ -262,6 +262,11 @@ class Pki:
                    (self.certs["revoked_later"].serial_number, NOW + DAY, x509.ReasonFlags.key_compromise)]
         return make_crl(issuer or self.root2, revoked, **kwargs)
 
+    def auth_crl(self, **kwargs: Any) -> x509.CertificateRevocationList:
+        """The authentication root's CRL listing ``auth_revoked`` (keyCompromise: a lost card, ten days ago)."""
+        revoked = [(self.certs["auth_revoked"].serial_number, NOW - 10 * DAY, x509.ReasonFlags.key_compromise)]
+        return make_crl(self.auth_root, revoked, **kwargs)
+
     def verifier(self, tmp_path: Path, **kwargs: Any) -> JpkiVerifier:
         """A signing verifier whose CRL folder holds root1's and root2's current CRLs."""
         folder = self.crl_folder(tmp_path / "crl", self.standard_crl(), make_crl(self.root1))
@@ -304,6 +309,14 @@ def _build() -> Pki:
         "sha384": make_ee(root2, "sha384", hash_algorithm=hashes.SHA384()),
         "forged": make_ee(rogue, "forged", aki=root2.ski, holder=HOLDER),
         "auth": make_ee(auth_root, "auth", ku=AUTH_KU, policies=(AUTH_POLICY,)),
+        # a second resident, the first one's renewed card, an expired card, an auth CA cert with another policy
+        "auth_other": make_ee(auth_root, "auth_other", ku=AUTH_KU, policies=(AUTH_POLICY,)),
+        "auth_renewed": make_ee(auth_root, "auth_renewed", ku=AUTH_KU, policies=(AUTH_POLICY,)),
+        "auth_expired": make_ee(auth_root, "auth_expired", ku=AUTH_KU, policies=(AUTH_POLICY,),
+                                not_before=NOW - 6 * YEAR, not_after=NOW - YEAR),
+        "auth_wrong_policy": make_ee(auth_root, "auth_wrong_policy", ku=AUTH_KU,
+                                     policies=("1.2.392.200149.8.5.1.9.99",)),
+        "auth_revoked": make_ee(auth_root, "auth_revoked", ku=AUTH_KU, policies=(AUTH_POLICY,)),
         "sign_under_auth_root": make_ee(auth_root, "sign_under_auth_root"),
         "ocsp_responder": make_ee(root2, "ocsp_responder", ku=AUTH_KU, policies=(TEST_SIGN_POLICY,), extra=[(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), False)]),

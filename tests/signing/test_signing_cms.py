@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from asn1crypto import cms as asn1_cms
+from asn1crypto import core as asn1_core
+from asn1crypto import x509 as asn1_x509
 from jpki_testkit import NOW, der, make_cms
 
 from signing.cms import CmsError, parse_detached
@@ -118,3 +121,63 @@ def test_parse_refuses_non_der_lengths(pki, payload):
     ber = b"\x30\x83" + len(body).to_bytes(3, "big") + body
     with pytest.raises(CmsError, match="not DER"):
         parse_detached(ber)
+
+
+def _with_sid_issuer(cms_der, transform):
+    """The CMS with its signer identifier's issuer name rewritten value by value (the signature does not cover it)."""
+    info = asn1_cms.ContentInfo.load(cms_der)
+    signer = info["content"]["signer_infos"][0]
+    issuer = signer["sid"].chosen["issuer"]
+    def rewritten(value):
+        if isinstance(value, asn1_core.Choice):
+            return type(value)(name=value.name, value=transform(value.native))
+        return type(value)(transform(value.native))
+
+    rdns = [asn1_x509.RelativeDistinguishedName([
+        asn1_x509.NameTypeAndValue({"type": ava["type"].native, "value": rewritten(ava["value"])})
+        for ava in rdn]) for rdn in issuer.chosen]
+    signer["sid"] = asn1_cms.SignerIdentifier({"issuer_and_serial_number": asn1_cms.IssuerAndSerialNumber({
+        "issuer": asn1_x509.Name(name="", value=asn1_x509.RDNSequence(rdns)),
+        "serial_number": signer["sid"].chosen["serial_number"].native})})
+    return info.dump(force=True)
+
+
+def test_signer_identifier_names_are_matched_as_rfc_5280_says(pki, payload, tmp_path):
+    # another signer may re-encode the issuer name; caseIgnoreMatch still finds the certificate
+    cms = _with_sid_issuer(make_cms(payload, [signer(pki)]), str.lower)
+    assert verify(pki, tmp_path, payload, cms).status == "valid"
+    other = _with_sid_issuer(make_cms(payload, [signer(pki)]), lambda value: value + " X")
+    assert verify(pki, tmp_path, payload, other, der(pki.certs["valid"])).failure == "signer_mismatch"
+
+
+def test_parse_refuses_an_embedded_certificate_that_is_not_der(pki, payload):
+    cert = der(pki.certs["valid"])
+    assert cert[1] == 0x82
+    ber_cert = b"\x30\x83\x00" + cert[2:]  # the certificate's length in long form with a leading zero
+    cms = make_cms(payload, [signer(pki)])
+    with pytest.raises(CmsError) as caught:
+        parse_detached(_grow_lengths(cms, cert, ber_cert))
+    assert caught.value.code == "bad_format"
+
+
+def test_parse_refuses_certificates_out_of_der_set_order(pki, payload):
+    cms = make_cms(payload, [signer(pki), signer(pki, "gen1")])
+    first, second = sorted([der(pki.certs["valid"]), der(pki.certs["gen1"])])
+    assert first + second in cms
+    swapped = cms.replace(first + second, second + first)
+    with pytest.raises(CmsError, match="not DER"):
+        parse_detached(swapped)
+
+
+def _grow_lengths(cms_der, old, new):
+    """Rebuild the CMS around one replaced certificate, with DER lengths everywhere else (asn1crypto keeps the
+    replaced certificate's bytes as they are)."""
+    info = asn1_cms.ContentInfo.load(cms_der)
+    signed = info["content"]
+    signed["certificates"] = asn1_cms.CertificateSet([
+        asn1_cms.CertificateChoices(name="certificate", value=asn1_x509.Certificate.load(
+            new if choice.chosen.dump() == old else choice.chosen.dump()))
+        for choice in signed["certificates"]])
+    rebuilt = info.dump(force=False)
+    assert new in rebuilt
+    return rebuilt
