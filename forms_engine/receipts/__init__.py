@@ -3,10 +3,10 @@
 Plain data in (``ReceiptData``), PDF bytes out (``render_receipt``); no database or web code here.
 """
 
+from forms_engine.japanese.wareki import format_jst, to_wareki
 from forms_engine.receipts.qr import parse_qr_text, qr_text
 from forms_engine.receipts.schemas import AttachmentInfo, Copy, FeeInfo, ReceiptData
 from forms_engine.receipts.service import render_receipt
-from forms_engine.receipts.wareki import format_jst, to_wareki
 
 __all__ = [
     "AttachmentInfo",

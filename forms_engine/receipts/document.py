@@ -13,11 +13,15 @@ from functools import partial
 from typing import Any
 
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+from reportlab.lib.rl_accel import fp_str  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.lib.utils import TimeStamp  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfdoc import PDFStream  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 from reportlab.platypus import SimpleDocTemplate  # type: ignore[import-untyped]
 
+from forms_engine.japanese.wareki import JST
+from forms_engine.receipts.embedding import FLATE
 from forms_engine.receipts.fonts import PRIMARY, FontSet
 from forms_engine.receipts.palette import (
     FRAME_WIDTH,
@@ -29,8 +33,7 @@ from forms_engine.receipts.palette import (
     PAGE_WIDTH,
     RULE,
 )
-from forms_engine.receipts.text import draw_lines
-from forms_engine.receipts.wareki import JST
+from forms_engine.receipts.text import TextOps
 
 __all__ = ["DocumentInfo", "write_pdf"]
 
@@ -65,6 +68,7 @@ class _ReceiptCanvas(Canvas):  # type: ignore[misc]
         self._info = info
         self._fonts = fonts
         self._held: list[dict[str, Any]] = []
+        self._footer_texts: tuple[str, str] | None = None
         self._doc._timeStamp = _timestamp(info.created)
 
     def showPage(self) -> None:
@@ -77,6 +81,8 @@ class _ReceiptCanvas(Canvas):  # type: ignore[misc]
             self.__dict__.update(state)
             self._footer(number, total)
             super().showPage()
+        for page in self._doc.Pages.pages:
+            page.Contents = PDFStream(content=page.stream, filters=[FLATE])
         super().save()
 
     def _fit(self, text: str, size: float, limit: float) -> str:
@@ -89,19 +95,18 @@ class _ReceiptCanvas(Canvas):  # type: ignore[misc]
         return text + "…"
 
     def _footer(self, number: int, total: int) -> None:
-        self.saveState()
-        self.setStrokeColor(RULE)
-        self.setLineWidth(0.5)
+        if self._footer_texts is None:
+            self._footer_texts = (self._fit(self._info.footer_left, 7.5, FRAME_WIDTH * 0.40),
+                                  self._fit(self._info.footer_right, 7.5, FRAME_WIDTH * 0.40))
+        left, right = self._footer_texts
         top = MARGIN_BOTTOM - 5 * mm
-        self.line(MARGIN_X, top, PAGE_WIDTH - MARGIN_X, top)
         baseline = top - 4.2 * mm
-        fonts = self._fonts
-        left = self._fit(self._info.footer_left, 7.5, FRAME_WIDTH * 0.40)
-        right = self._fit(self._info.footer_right, 7.5, FRAME_WIDTH * 0.40)
-        draw_lines(self, fonts, MARGIN_X, baseline, [left], 7.5, 9, MUTED)
-        draw_lines(self, fonts, PAGE_WIDTH / 2, baseline, [f"{number} / {total}"], 9, 11, INK, "center")
-        draw_lines(self, fonts, PAGE_WIDTH - MARGIN_X, baseline, [right], 7.5, 9, MUTED, "right")
-        self.restoreState()
+        text = TextOps(self, self._fonts)
+        text.lines(MARGIN_X, baseline, [left], 7.5, 9, MUTED)
+        text.lines(PAGE_WIDTH / 2, baseline, [f"{number} / {total}"], 9, 11, INK, "center")
+        text.lines(PAGE_WIDTH - MARGIN_X, baseline, [right], 7.5, 9, MUTED, "right")
+        rule = f"{fp_str(RULE.red, RULE.green, RULE.blue)} RG 0.5 w {fp_str(MARGIN_X, top)} m {fp_str(PAGE_WIDTH - MARGIN_X, top)} l S"
+        self._code.append(f"q {rule} {text.text()} Q")
 
 
 def write_pdf(story: Sequence[Any], info: DocumentInfo, fonts: FontSet) -> bytes:

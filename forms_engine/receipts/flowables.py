@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
+from reportlab.lib.rl_accel import fp_str  # type: ignore[import-untyped]
 from reportlab.platypus import Flowable  # type: ignore[import-untyped]
 
 from forms_engine.receipts.fonts import FontSet
 from forms_engine.receipts.palette import ACCENT, BAND, INK, MUTED, RULE, SHADE
-from forms_engine.receipts.text import draw_lines, wrap
+from forms_engine.receipts.text import TextOps, draw_lines, wrap
 
 __all__ = ["Grid", "GridRow", "SectionHeading", "TextBlock"]
 
@@ -126,7 +127,8 @@ class Grid(Flowable):  # type: ignore[misc]
         super().__init__()
         self.fonts, self.widths, self.sizes = fonts, tuple(widths), tuple(sizes)
         self.header = GridRow(tuple(fonts.prepare(text) for text in header), "header") if header else None
-        self.rows = [replace(row, cells=tuple(fonts.prepare(c) for c in row.cells)) for row in rows] if laid is None else []
+        prepare = fonts.prepare
+        self.rows = [GridRow(tuple(map(prepare, row.cells)), row.kind, row.indent) for row in rows] if laid is None else []
         self.shade_first = shade_first
         self._laid: list[_Laid] | None = list(laid) if laid is not None else None
         self._header_laid = self._lay(self.header) if self.header else None
@@ -218,10 +220,11 @@ class Grid(Flowable):  # type: ignore[misc]
     # -- drawing ---------------------------------------------------------------------------------
 
     def draw(self) -> None:
-        canvas = self.canv
+        """Backgrounds, then all the text in one block, then the rules, as PDF operators."""
         laid_rows = ([self._header_laid] if self._header_laid else []) + self._rows()
         total = sum(self.widths)
-        canvas.saveState()
+        fills: list[str] = []
+        text = TextOps(self.canv, self.fonts)
         top = self.height
         horizontal: list[tuple[float, float, float, float]] = [(0, top, total, top)]
         vertical: list[tuple[float, float, float, float]] = []
@@ -230,25 +233,22 @@ class Grid(Flowable):  # type: ignore[misc]
             kind = laid.row.kind
             fill = {"header": BAND, "step": BAND, "group": SHADE}.get(kind)
             if fill is not None:
-                canvas.setFillColor(fill)
-                canvas.rect(0, bottom, total, laid.height, stroke=0, fill=1)
+                fills.append(f"{fp_str(fill.red, fill.green, fill.blue)} rg {fp_str(0, bottom, total, laid.height)} re f")
             elif self.shade_first:
-                canvas.setFillColor(SHADE)
-                canvas.rect(0, bottom, self.widths[0], laid.height, stroke=0, fill=1)
+                fills.append(f"{fp_str(SHADE.red, SHADE.green, SHADE.blue)} rg {fp_str(0, bottom, self.widths[0], laid.height)} re f")
             x = 0.0
             for column, cell in enumerate(laid.lines):
                 size = self._size(laid.row, column)
                 color = MUTED if kind == "header" else ACCENT if kind == "step" else INK
                 indent = laid.row.indent if column == 0 else 0.0
                 baseline = _first_baseline(top - PAD_TOP, size, size * LEADING)
-                draw_lines(canvas, self.fonts, x + PAD_X + indent, baseline, cell, size, size * LEADING, color)
+                text.lines(x + PAD_X + indent, baseline, cell, size, size * LEADING, color)
                 if len(laid.lines) > 1 and column > 0:
                     vertical.append((x, top, x, bottom))
                 x += self.widths[column]
             horizontal.append((0, bottom, total, bottom))
             top = bottom
         vertical += [(0, self.height, 0, 0), (total, self.height, total, 0)]
-        canvas.setStrokeColor(RULE)
-        canvas.setLineWidth(0.4)
-        canvas.lines(horizontal + vertical)
-        canvas.restoreState()
+        rules = " ".join(f"{fp_str(x1, y1)} m {fp_str(x2, y2)} l" for x1, y1, x2, y2 in horizontal + vertical)
+        stroke = f"{fp_str(RULE.red, RULE.green, RULE.blue)} RG 0.4 w {rules} S"
+        self.canv._code.append(" ".join(["q", *fills, text.text(), stroke, "Q"]))

@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import re
 import threading
-import types
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from reportlab.pdfbase import pdfmetrics, ttfonts  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+
+from forms_engine.receipts.embedding import load_font
 
 __all__ = ["FONT_FILES", "PRIMARY", "FontSet", "clean_text", "fonts_dir", "get_fonts"]
 
@@ -76,7 +77,11 @@ class FontSet:
 
     def prepare(self, text: Any) -> str:
         """Printable text: cleaned, and every character no font has replaced by 〓[U+XXXX]."""
-        cleaned = clean_text(str(text))
+        return self._prepared(str(text))
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - one FontSet per process; labels repeat on every receipt
+    def _prepared(self, text: str) -> str:
+        cleaned = clean_text(text)
         if self._primary_chars.issuperset(cleaned.replace("\n", "")):
             return cleaned
         return "".join(char if self.glyph(char) else f"{GETA}[U+{ord(char):04X}]" for char in cleaned)
@@ -104,50 +109,6 @@ class FontSet:
         return result
 
 
-@lru_cache(maxsize=65536)
-def _utf16(code: int) -> str:
-    return chr(code).encode("utf-16-be").hex().upper()
-
-
-def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
-    """ReportLab's ToUnicode CMap writes U+20BB7 as ``<20BB7>``, which readers take for U+20BB and a
-    stray digit; this writes UTF-16BE (a surrogate pair) as the PDF format requires, in blocks of 100."""
-    lines = [
-        "/CIDInit /ProcSet findresource begin",
-        "12 dict begin",
-        "begincmap",
-        f"/CIDSystemInfo << /Registry ({fontname}) /Ordering ({fontname}) /Supplement 0 >> def",
-        f"/CMapName /{fontname} def",
-        "/CMapType 2 def",
-        "1 begincodespacerange",
-        f"<00> <{len(subset) - 1:02X}>",
-        "endcodespacerange",
-    ]
-    pairs = [f"<{code:02X}> <{_utf16(value)}>" for code, value in enumerate(subset)]
-    for start in range(0, len(pairs), 100):
-        block = pairs[start : start + 100]
-        lines += [f"{len(block)} beginbfchar", *block, "endbfchar"]
-    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
-    return "\n".join(lines)
-
-
-class _GlyphTable:
-    """The 'glyf' table as a view: slicing copies one glyph, not the whole multi-megabyte table."""
-
-    def __init__(self, view: memoryview) -> None:
-        self._view = view
-
-    def __getitem__(self, index: slice) -> bytes:
-        return bytes(self._view[index])
-
-
-def _fast_get_table(face: Any, tag: str) -> Any:
-    pos, length = face.get_table_pos(tag)
-    if tag == "glyf":
-        return _GlyphTable(face._fe_view[pos : pos + length])
-    return face._ttf_data[pos : pos + length]
-
-
 _lock = threading.Lock()
 _fonts: FontSet | None = None
 
@@ -159,16 +120,13 @@ def get_fonts() -> FontSet:
         return _fonts
     with _lock:
         if _fonts is None:
-            ttfonts.makeToUnicodeCMap = _to_unicode_cmap
             folder = fonts_dir()
             faces = []
             for name, filename in FONT_FILES:
                 path = folder / filename
                 if not path.is_file():
                     raise FileNotFoundError(f"receipt font missing: {path} (see fonts/README.md)")
-                font = ttfonts.TTFont(name, str(path), asciiReadable=True)
-                font.face._fe_view = memoryview(font.face._ttf_data)
-                font.face.get_table = types.MethodType(_fast_get_table, font.face)
+                font = load_font(name, str(path))
                 pdfmetrics.registerFont(font)
                 faces.append((name, font.face))
             _fonts = FontSet(faces)

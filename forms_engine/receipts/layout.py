@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
-from forms_engine.receipts.wareki import format_jst, to_wareki_with_western
+from forms_engine.japanese.wareki import display_iso_date, format_jst
 
-__all__ = ["MASKED", "OTHER_HEADING", "UNANSWERED", "Row", "build_rows"]
+__all__ = ["MASKED", "OTHER_HEADING", "UNANSWERED", "Row", "Words", "build_rows"]
 
 UNANSWERED = "未入力"
 MASKED = "********（非表示）"
@@ -31,9 +30,18 @@ LIST_SEPARATOR = "、"
 
 _NAME_KEYS = frozenset({"family", "given"})
 _ADDRESS_KEYS = frozenset({"postal_code", "prefecture", "city", "street", "building"})
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 Schema = Mapping[str, Any]
+
+
+class Words(NamedTuple):
+    """The layout's own words (the receipt is Japanese; the resident's English confirmation page passes its own)."""
+
+    unanswered: str = UNANSWERED
+    yes: str = YES
+    no: str = NO
+    list_separator: str = LIST_SEPARATOR
+    other_heading: str = OTHER_HEADING
 
 
 class Row(NamedTuple):
@@ -48,9 +56,10 @@ def build_rows(
     *,
     mask_sensitive: bool = False,
     attachment_names: Mapping[str, str] | None = None,
+    words: Words | None = None,
 ) -> list[Row]:
     """The rows of a receipt. ``attachment_names`` maps attachment ids to file names for `file` answers."""
-    return _Builder(definition, mask_sensitive, attachment_names or {}).top(answers or {})
+    return _Builder(definition, mask_sensitive, attachment_names or {}, words or Words()).top(answers or {})
 
 
 def _order_key(schema: Schema, index: int) -> tuple[int, int, int]:
@@ -75,10 +84,11 @@ def _is_empty(value: Any) -> bool:
 
 
 class _Builder:
-    def __init__(self, root: Schema, mask: bool, attachment_names: Mapping[str, str]) -> None:
+    def __init__(self, root: Schema, mask: bool, attachment_names: Mapping[str, str], words: Words) -> None:
         self.root = root
         self.mask = mask
         self.attachment_names = attachment_names
+        self.words = words
 
     # -- schemas ---------------------------------------------------------------------------------
 
@@ -189,7 +199,7 @@ class _Builder:
             self._fields(other_rows, 1, rest, answers, False, skip_unanswered=True)
             self._extras(other_rows, 1, {name for name, _, _ in props}, answers, False)
             if other_rows:
-                rows.append(Row(0, OTHER_HEADING, None))
+                rows.append(Row(0, self.words.other_heading, None))
                 rows.extend(other_rows)
         else:
             self._fields(rows, 1, props, answers, False)
@@ -224,7 +234,7 @@ class _Builder:
         schema = self.resolve(schema)
         sensitive = sensitive or schema.get("x-sensitive") is True
         if _is_empty(value):
-            rows.append(Row(depth, label, UNANSWERED))
+            rows.append(Row(depth, label, self.words.unanswered))
         elif sensitive and self.mask:
             rows.append(Row(depth, label, MASKED))
         elif isinstance(value, Mapping):
@@ -251,7 +261,7 @@ class _Builder:
         item_schema = self.resolve(raw_items if isinstance(raw_items, Mapping) else {})
         if not any(isinstance(item, Mapping) for item in items):
             texts = [self.scalar(item_schema, item) for item in items if not _is_empty(item)]
-            rows.append(Row(depth, label, LIST_SEPARATOR.join(texts) or UNANSWERED))
+            rows.append(Row(depth, label, self.words.list_separator.join(texts) or self.words.unanswered))
             return
         item_title = str(item_schema.get("title") or "")
         if item_title and item_title != label:
@@ -284,12 +294,12 @@ class _Builder:
 
     def scalar(self, schema: Schema, value: Any) -> str:
         if _is_empty(value):
-            return UNANSWERED
+            return self.words.unanswered
         title = self.choice_title(schema, value)
         if title is not None:
             return title
         if isinstance(value, bool):
-            return YES if value else NO
+            return self.words.yes if value else self.words.no
         if isinstance(value, int):
             return str(value)
         if isinstance(value, float):
@@ -301,7 +311,7 @@ class _Builder:
     def string(self, schema: Schema, value: str) -> str:
         fmt = schema.get("format")
         if fmt == "date" or schema.get("x-widget") in ("date", "wareki-date"):
-            return _date_text(value)
+            return display_iso_date(value)
         if fmt == "date-time":
             try:
                 moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -330,17 +340,3 @@ def _same(left: Any, right: Any) -> bool:
     if isinstance(left, bool) or isinstance(right, bool):
         return left is right
     return bool(left == right)
-
-
-def _date_text(value: str) -> str:
-    match = _DATE.fullmatch(value.strip())
-    if match is None:
-        return value
-    try:
-        day = date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return value
-    try:
-        return to_wareki_with_western(day)
-    except ValueError:  # before 明治: the Western calendar only
-        return f"{day.year}年{day.month}月{day.day}日"

@@ -9,13 +9,13 @@ from typing import Any
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.platypus import CondPageBreak, Flowable  # type: ignore[import-untyped]
 
+from forms_engine.japanese.wareki import format_jst
 from forms_engine.receipts.flowables import Grid, GridRow, SectionHeading
 from forms_engine.receipts.fonts import FontSet
 from forms_engine.receipts.layout import Row
 from forms_engine.receipts.palette import ACCENT, FRAME_WIDTH, INK, MUTED, RULE
-from forms_engine.receipts.qr import draw_qr, qr_matrix
+from forms_engine.receipts.qr import draw_qr, qr_rows
 from forms_engine.receipts.text import draw_lines, wrap
-from forms_engine.receipts.wareki import format_jst
 
 __all__ = ["Header", "ReceiptBox", "answers_grid", "attachments_grid", "file_size", "key_value_grid", "section", "signature_pairs"]
 
@@ -97,7 +97,7 @@ class ReceiptBox(Flowable):  # type: ignore[misc]
         self.number = fonts.prepare(receipt_number)
         self.received = fonts.prepare(format_jst(received_at))
         self.digest = sha256.lower()
-        self.matrix = qr_matrix(qr_value)
+        self.qr_rows, self.qr_size = qr_rows(qr_value)
         self.spaceAfter = 4.0
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
@@ -115,7 +115,7 @@ class ReceiptBox(Flowable):  # type: ignore[misc]
         draw_lines(canvas, fonts, x, top - 20.5 * mm, ["受付日時"], 9, 11, MUTED)
         draw_lines(canvas, fonts, x, top - 25.5 * mm, [self.received], 10.5, 13, INK)
         draw_lines(canvas, fonts, x, top - 31 * mm, ["申請データの SHA-256  " + self.digest], 7, 9, MUTED)
-        draw_qr(canvas, self.matrix, self.width - QR_SIZE - 3 * mm, 3 * mm, QR_SIZE)
+        draw_qr(canvas, self.qr_rows, self.qr_size, self.width - QR_SIZE - 3 * mm, 3 * mm, QR_SIZE)
 
 
 def answers_grid(fonts: FontSet, rows: Sequence[Row]) -> Grid:

@@ -11,7 +11,8 @@ from sqlmodel import Session
 from forms_engine.config import Settings
 from forms_engine.definitions import repository as definitions_repo
 from forms_engine.models import Submission
-from forms_engine.receipts.schemas import Copy, ReceiptData
+from forms_engine.receipts import repository
+from forms_engine.receipts.schemas import AttachmentInfo, Copy, ReceiptData
 from forms_engine.receipts.service import render_receipt
 from forms_engine.submissions.service import submission_digest
 
@@ -23,18 +24,27 @@ def receipt_data(session: Session, settings: Settings, submission: Submission) -
     document = version.document
     meta = document.get("x-procedure", {})
     answers = submission.answers if isinstance(submission.answers, dict) else {"": submission.answers}
+    attachments = [AttachmentInfo(id=item.id, name=item.name, media_type=item.media_type, size=item.size,
+                                  sha256=item.sha256) for item in repository.attachments_of(session, submission.id)]
     return ReceiptData(
         organisation=settings.organisation_name, department_name=str(meta.get("department_name", "")),
         procedure_title=str(document.get("title", submission.procedure_id)),
         procedure_version=submission.procedure_version, definition_document=document,
         receipt_number=submission.receipt_number, submission_sha256=submission_digest(submission),
-        received_at=submission.received_at, answers=answers, signature=submission.signature,
+        received_at=submission.received_at, answers=answers, attachments=attachments, signature=submission.signature,
         fee=meta.get("fee"), contact=str(meta.get("contact", "")))
 
 
+CACHE_VERSION = 2
+"""Part of each cached file's name: raised when receipts rendered before would be wrong (2: attachments
+listed from the store; version 1 printed 「添付書類はありません」 for every submission)."""
+
+
 def receipt_pdf(session: Session, settings: Settings, submission: Submission, copy: Copy) -> bytes:
-    """The PDF, from the cache when it was rendered before (the same submission yields the same bytes)."""
-    path = settings.data_dir / "receipts" / submission.id[:2] / f"{submission.id}.{copy}.pdf"
+    """The PDF, from the cache when it was rendered before (the same submission yields the same bytes).
+
+    Rendered on the first download, never while filing: a filing does not wait for its receipt."""
+    path = settings.data_dir / "receipts" / submission.id[:2] / f"{submission.id}.{copy}.v{CACHE_VERSION}.pdf"
     if path.exists():
         return path.read_bytes()
     pdf = render_receipt(receipt_data(session, settings, submission), copy)

@@ -10,6 +10,7 @@ character of the text is on exactly one line, spaces at a break excepted.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from reportlab.lib.rl_accel import fp_str  # type: ignore[import-untyped]
@@ -17,7 +18,7 @@ from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
 
 from forms_engine.receipts.fonts import FontSet
 
-__all__ = ["draw_lines", "wrap"]
+__all__ = ["TextOps", "draw_lines", "wrap"]
 
 NO_LINE_START = frozenset(
     "、。，．,.：；:;？！?!)）]］｝}〕〉》」』】〙〗〟’”ヽヾーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ々〻‐゠–〜～…‥・％%"
@@ -47,6 +48,11 @@ def _break_at(text: str, start: int, end: int) -> int:
 
 def wrap(fonts: FontSet, text: str, size: float, width: float) -> list[str]:
     """Prepared ``text`` (see ``FontSet.prepare``) broken into lines no wider than ``width`` points."""
+    return list(_wrapped(fonts, text, size, width))
+
+
+@lru_cache(maxsize=8192)  # labels, headings and notes are the same on every receipt of a procedure
+def _wrapped(fonts: FontSet, text: str, size: float, width: float) -> tuple[str, ...]:
     limit = width * 1000.0 / size
     advance = fonts.advance
     lines: list[str] = []
@@ -67,7 +73,63 @@ def wrap(fonts: FontSet, text: str, size: float, width: float) -> list[str]:
             used = sum(advance(char) for char in paragraph[start:index])
         if start < length or start == 0:  # an empty paragraph stays an empty line
             lines.append(paragraph[start:].rstrip(" "))
-    return lines
+    return tuple(lines)
+
+
+_FONTS: dict[str, Any] = {}  # registered once per process (fonts.get_fonts)
+
+
+def _rgb(color: Any) -> str:
+    return str(fp_str(color.red, color.green, color.blue))
+
+
+class TextOps:
+    """Text operators for one BT…ET block, written directly (hex strings of each font subset) rather
+    than through ReportLab's text object, which measures every piece again. The fill colour and the
+    font are set only when they change."""
+
+    def __init__(self, canvas: Any, fonts: FontSet) -> None:
+        self._doc = canvas._doc
+        self._fonts = fonts
+        self._ops: list[str] = []
+        self._color: Any = None
+        self._font_name: str | None = None
+        self._size = ""
+        self._names: dict[tuple[str, int], str] = {}
+
+    def lines(
+        self, x: float, baseline: float, lines: Sequence[str], size: float, leading: float, color: Any,
+        align: str = "left",
+    ) -> None:
+        """Prepared ``lines`` from ``baseline`` down; ``align`` left, center (x is the middle) or right."""
+        ops, fonts, doc, names = self._ops, self._fonts, self._doc, self._names
+        if color is not self._color:
+            ops.append(f"{_rgb(color)} rg")
+            self._color = color
+        size_text = fp_str(size)
+        for number, line in enumerate(lines):
+            if not line:
+                continue
+            start = x
+            if align != "left":
+                width = fonts.width(line, size)
+                start = x - width / 2 if align == "center" else x - width
+            ops.append(f"1 0 0 1 {fp_str(start, baseline - number * leading)} Tm")
+            for font_name, piece in fonts.runs(line):
+                font = _FONTS.get(font_name) or _FONTS.setdefault(font_name, pdfmetrics.getFont(font_name))
+                for subset, chunk in font.splitString(piece, doc):
+                    name = names.get((font_name, subset))
+                    if name is None:
+                        name = names[(font_name, subset)] = font.getSubsetInternalName(subset, doc)
+                    if name != self._font_name or size_text != self._size:
+                        ops.append(f"{name} {size_text} Tf <{chunk.hex()}> Tj")
+                        self._font_name, self._size = name, size_text
+                    else:
+                        ops.append(f"<{chunk.hex()}> Tj")
+
+    def text(self) -> str:
+        """The block, empty when nothing was written."""
+        return f"BT {' '.join(self._ops)} ET" if self._ops else ""
 
 
 def draw_lines(
@@ -81,24 +143,7 @@ def draw_lines(
     color: Any,
     align: str = "left",
 ) -> None:
-    """Draw prepared ``lines`` from ``baseline`` down; ``align`` left, center (x is the middle) or right.
-
-    Writes the text operators directly (one BT…ET block, hex strings of each font subset) rather than
-    through ReportLab's text object, which measures every piece again."""
-    doc = canvas._doc
-    size_text = fp_str(size)
-    parts = [f"q {fp_str(color.red, color.green, color.blue)} rg BT"]
-    for number, line in enumerate(lines):
-        if not line:
-            continue
-        start = x
-        if align != "left":
-            width = fonts.width(line, size)
-            start = x - width / 2 if align == "center" else x - width
-        parts.append(f"1 0 0 1 {fp_str(start)} {fp_str(baseline - number * leading)} Tm")
-        for font_name, piece in fonts.runs(line):
-            font = pdfmetrics.getFont(font_name)
-            for subset, chunk in font.splitString(piece, doc):
-                parts.append(f"{font.getSubsetInternalName(subset, doc)} {size_text} Tf <{chunk.hex()}> Tj")
-    parts.append("ET Q")
-    canvas._code.append(" ".join(parts))
+    """Draw prepared ``lines`` from ``baseline`` down (see ``TextOps.lines``)."""
+    ops = TextOps(canvas, fonts)
+    ops.lines(x, baseline, lines, size, leading, color, align)
+    canvas._code.append(f"q {ops.text()} Q")

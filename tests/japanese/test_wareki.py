@@ -1,4 +1,5 @@
-"""和暦: every era boundary of shared/spec/japanese-data.md, 元年, JST formatting."""
+"""和暦: every era boundary of shared/spec/japanese-data.md, 元年, JST formatting, and how dates are displayed
+(docs/adr/0004-dates-on-pages-and-receipts.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ from itertools import pairwise
 
 import pytest
 
-from forms_engine.receipts.wareki import ERAS, era_year, format_jst, to_wareki, to_wareki_with_western
+from forms_engine.japanese.wareki import (
+    ERAS,
+    display_date,
+    display_iso_date,
+    era_year,
+    format_jst,
+    to_wareki,
+    to_wareki_with_western,
+)
 
 BOUNDARIES = [
     # (last day of the older era, its text, first day of the newer era, its text)
@@ -79,3 +88,28 @@ def test_format_jst() -> None:
 def test_format_jst_refuses_naive() -> None:
     with pytest.raises(ValueError, match="aware"):
         format_jst(datetime(2025, 4, 1, 5, 5))
+
+
+@pytest.mark.parametrize(("day", "text"), [
+    (date(2025, 4, 1), "令和7年（2025年）4月1日"),
+    (date(2019, 5, 1), "令和元年（2019年）5月1日"),
+    (date(2019, 4, 30), "平成31年（2019年）4月30日"),
+    (date(1985, 4, 1), "昭和60年（1985年）4月1日"),
+    (date(1868, 1, 25), "明治元年（1868年）1月25日"),
+    (date(1868, 1, 24), "1868年1月24日"),  # before 明治: no 和暦, the Western calendar alone
+    (date(1, 1, 1), "1年1月1日"),
+])
+def test_display_date(day: date, text: str) -> None:
+    assert display_date(day) == text
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    ("2025-04-01", "令和7年（2025年）4月1日"),
+    (" 2016-01-07 ", "平成28年（2016年）1月7日"),
+    ("2025-02-30", "2025-02-30"),  # not a date: shown as stored
+    ("令和7-04-01", "令和7-04-01"),
+    ("2025/04/01", "2025/04/01"),
+    ("", ""),
+])
+def test_display_iso_date(value: str, text: str) -> None:
+    assert display_iso_date(value) == text
