@@ -1,14 +1,21 @@
-"""All SQL about drafts."""
+"""All SQL about drafts, the uploads they hold, and wrong resume codes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import Text, cast, delete, func, not_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from forms_engine.models import Draft
+from forms_engine.models import Attachment, Draft, ResumeAttempt
+
+UPLOAD_MARK = '%"att\\_%'
+"""A draft's answers as JSON text hold an upload when a string starts with `att_` (attachment ids do).
+A typed answer can match too: such a draft only waits for `forms-engine drafts purge` (the safe side)."""
+_BATCH = 500
 
 
 def add(session: Session, draft: Draft) -> bool:
@@ -35,8 +42,75 @@ def save(session: Session, draft: Draft) -> None:
     session.flush()
 
 
-def purge_expired(session: Session, now: datetime) -> int:
-    """Delete every draft whose retention ended before `now`; how many went."""
-    result = session.exec(delete(Draft).where(col(Draft.expires_at) < now))
+def _answers_text() -> Any:
+    return cast(col(Draft.answers), Text)
+
+
+def purge_expired_without_uploads(session: Session, now: datetime) -> int:
+    """Delete every draft whose retention ended before `now` and that holds no upload; how many went."""
+    holds_upload = _answers_text().like(UPLOAD_MARK, escape="\\")
+    result = session.exec(delete(Draft).where(col(Draft.expires_at) < now,
+                                              or_(col(Draft.answers).is_(None), not_(holds_upload))))
+    session.flush()
+    return int(result.rowcount or 0)
+
+
+def delete_expired(session: Session, now: datetime) -> list[Any]:
+    """Delete every draft whose retention ended before `now`; the answers of exactly those deleted
+    (RETURNING: a draft saved again meanwhile is not deleted, so its uploads are not looked at)."""
+    rows = session.exec(delete(Draft).where(col(Draft.expires_at) < now).returning(col(Draft.answers))).all()
+    session.flush()
+    return [row[0] for row in rows]
+
+
+def live_answers_with_uploads(session: Session, now: datetime) -> Iterator[Any]:
+    """The answers of the drafts still kept that may hold an upload."""
+    query = select(Draft.answers).where(col(Draft.expires_at) >= now,
+                                        _answers_text().like(UPLOAD_MARK, escape="\\"))
+    yield from session.exec(query)
+
+
+def delete_unclaimed_attachments(session: Session, ids: Iterable[str]) -> list[str]:
+    """Delete the attachments among `ids` that no submission has claimed; the storage keys of those deleted.
+    The condition is in the DELETE itself: an attachment claimed by a filing meanwhile is kept."""
+    wanted = sorted(set(ids))
+    keys: list[str] = []
+    for start in range(0, len(wanted), _BATCH):
+        batch = wanted[start:start + _BATCH]
+        rows = session.exec(delete(Attachment).where(col(Attachment.id).in_(batch),
+                                                     col(Attachment.submission_id).is_(None))
+                            .returning(col(Attachment.storage_key))).all()
+        keys += [row[0] for row in rows]
+    session.flush()
+    return keys
+
+
+# -- wrong resume codes ------------------------------------------------------------------------------
+def add_attempt(session: Session, attempt: ResumeAttempt) -> None:
+    session.add(attempt)
+    session.flush()
+
+
+def attempt_times(session: Session, client: str, since: datetime) -> list[datetime]:
+    """When this client's attempts still counted (after `since`) were made, oldest first."""
+    query = (select(ResumeAttempt.attempted_at)
+             .where(ResumeAttempt.client == client, col(ResumeAttempt.attempted_at) > since)
+             .order_by(col(ResumeAttempt.attempted_at)))
+    return list(session.exec(query).all())
+
+
+def count_attempts(session: Session, client: str, since: datetime) -> int:
+    query = select(func.count()).select_from(ResumeAttempt).where(
+        ResumeAttempt.client == client, col(ResumeAttempt.attempted_at) > since)
+    return int(session.exec(query).one())
+
+
+def delete_attempt(session: Session, attempt_id: str) -> None:
+    session.exec(delete(ResumeAttempt).where(col(ResumeAttempt.id) == attempt_id))
+    session.flush()
+
+
+def delete_attempts_before(session: Session, before: datetime) -> int:
+    result = session.exec(delete(ResumeAttempt).where(col(ResumeAttempt.attempted_at) <= before))
     session.flush()
     return int(result.rowcount or 0)

@@ -13,6 +13,7 @@ import hmac
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,13 +22,14 @@ from sqlmodel import Session
 from forms_engine.config import MIN_DRAFT_RETENTION_HOURS
 from forms_engine.definitions.schemas import Definition
 from forms_engine.drafts import repository
-from forms_engine.drafts.schemas import DraftState, Started
+from forms_engine.drafts.schemas import DraftState, Purged, Started
 from forms_engine.models import Draft
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 12
 _SEPARATORS = re.compile(r"[\s\-_‐‑‒–—―−ー－ｰ・.。、,]+")
 _ATTEMPTS = 5
+_ATTACHMENT_ID = re.compile(r"att_[0-9a-f]{8,64}")  # rendering.uploads.store: `att_` + 32 hex digits
 
 
 def new_code() -> str:
@@ -53,8 +55,37 @@ def code_hash(secret_key: str, code: str) -> str:
 
 
 def purge(session: Session, now: datetime | None = None) -> int:
-    """Delete the drafts whose retention has ended (`forms-engine drafts purge`, and on every new draft)."""
-    return repository.purge_expired(session, now or datetime.now(UTC))
+    """The clean-up done on every new draft: delete the drafts whose retention has ended and that hold no
+    upload. Drafts holding uploads wait for `purge_with_uploads` (`forms-engine drafts purge`), which also
+    removes their files once the deletion is committed: a request does no file housekeeping."""
+    return repository.purge_expired_without_uploads(session, now or datetime.now(UTC))
+
+
+def purge_with_uploads(session: Session, now: datetime | None = None) -> Purged:
+    """Delete every draft whose retention has ended, and the uploads only those drafts held: attachments no
+    submission has claimed and no draft still kept names. The files are the caller's to remove, after the
+    commit (see `Purged`)."""
+    now = now or datetime.now(UTC)
+    held: set[str] = set()
+    answers = repository.delete_expired(session, now)
+    for value in answers:
+        held.update(_attachment_ids(value))
+    if held:  # an upload posted back by id into another draft that is still kept stays with that draft
+        for value in repository.live_answers_with_uploads(session, now):
+            held.difference_update(_attachment_ids(value))
+    keys = repository.delete_unclaimed_attachments(session, held) if held else []
+    return Purged(len(answers), keys)
+
+
+def _attachment_ids(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for child in value.values():
+            yield from _attachment_ids(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _attachment_ids(child)
+    elif isinstance(value, str) and _ATTACHMENT_ID.fullmatch(value):
+        yield value
 
 
 class DraftService:
@@ -111,8 +142,14 @@ class DraftService:
         code = normalise_code(typed)
         if not well_formed(code):
             return None
-        draft = repository.by_code_hash(self.session, code_hash(self.secret_key, code))
-        if draft is None or draft.expires_at <= (now or datetime.now(UTC)):
+        digest = code_hash(self.secret_key, code)
+        draft = repository.by_code_hash(self.session, digest)
+        # The database compares keyed hashes, not codes: its timing can tell at most how much of an HMAC
+        # matched, which says nothing about any code without the secret key. The constant-time comparison
+        # restates the match in Python. Unknown and expired codes get the same answer (None), after the
+        # same single query: the resident is told "not found, or deleted after its time limit" either way.
+        if draft is None or not hmac.compare_digest(draft.resume_code_sha256, digest) \
+                or draft.expires_at <= (now or datetime.now(UTC)):
             return None
         return draft, code
 

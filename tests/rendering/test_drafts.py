@@ -16,18 +16,20 @@ from sqlmodel import Session, select
 
 from forms_engine.cli import main
 from forms_engine.config import Settings
-from forms_engine.drafts.schemas import DraftState
+from forms_engine.drafts.schemas import DraftState, Purged
 from forms_engine.drafts.service import (
     ALPHABET,
     DraftService,
     code_hash,
     format_code,
     normalise_code,
+    purge_with_uploads,
     well_formed,
 )
-from forms_engine.models import Draft
+from forms_engine.models import Attachment, Draft
 
 from .conftest import (
+    PDF,
     SAMPLE_FIXTURES,
     SAMPLES_DIR,
     csrf_of,
@@ -35,10 +37,12 @@ from .conftest import (
     encode,
     engine_parts,
     file_through,
+    minimal,
     start,
     submissions,
     title_of,
     walk,
+    write_definition,
 )
 from .htmlform import HtmlForm, post_items
 
@@ -229,3 +233,107 @@ def test_every_post_refreshes_the_retention(make_client: ClientFactory, tmp_path
     assert after.answers["phone"] == "090"
     cookie = next(c for c in client.cookies.jar if c.name == "fe_draft_dog-registration")
     assert cookie.expires is not None and cookie.expires - datetime.now(UTC).timestamp() > 29 * 3600
+
+
+# -- purge: the uploads of expired drafts go with them -------------------------------------------------
+UPLOADS = "/procedures/upload-test"
+
+
+def upload_definition(folder: Path) -> Path:
+    return write_definition(folder, minimal("upload-test", {
+        "note": {"type": "string", "title": "備考"},
+        "doc": {"type": "string", "title": "委任状", "x-widget": "file", "x-accept": ["application/pdf"]},
+    }))
+
+
+def draft_with_upload(client: TestClient, name: str) -> tuple[str, str]:
+    """A new browser's draft holding one uploaded PDF: (draft id, attachment id)."""
+    csrf = csrf_of(start(client, "upload-test").text)
+    posted = client.post(f"{UPLOADS}/steps/form", data=post_items([*csrf, ("/note", f"{name}の備考")]),
+                         files={"/doc": (f"{name}.pdf", PDF, "application/pdf")}, follow_redirects=False)
+    assert posted.status_code == 303, posted.text[:2000]
+    (draft,) = [d for d in drafts_of(client) if d.answers and d.answers.get("note") == f"{name}の備考"]
+    return draft.id, str(draft.answers["doc"])
+
+
+def attachment_file(engine: Engine, data_dir: Path, attachment_id: str) -> Path | None:
+    with Session(engine) as session:
+        row = session.get(Attachment, attachment_id)
+        return data_dir / "attachments" / row.storage_key if row is not None else None
+
+
+def expire(engine: Engine, *draft_ids: str) -> None:
+    with Session(engine) as session:
+        for draft_id in draft_ids:
+            draft = session.get(Draft, draft_id)
+            assert draft is not None
+            draft.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+            session.add(draft)
+        session.commit()
+
+
+def test_purge_deletes_the_uploads_only_expired_drafts_held(make_client: ClientFactory, db_engine: Engine,
+                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    client = make_client(upload_definition(tmp_path / "defs"))
+    data_dir = tmp_path / "data"
+    expired_id, expired_att = draft_with_upload(TestClient(client.app), "期限切れ")
+    kept_id, kept_att = draft_with_upload(TestClient(client.app), "保存中")
+    filer = TestClient(client.app)
+    filed_id, filed_att = draft_with_upload(filer, "申請済み")
+    confirm = HtmlForm(filer.get(f"{UPLOADS}/confirm").text)
+    assert filer.post(confirm.action, data=post_items(confirm.hidden()), follow_redirects=False).status_code == 303
+    shared_id, shared_att = draft_with_upload(TestClient(client.app), "共有")
+    # the same file posted back by id (the hidden field of the page) from a browser whose cookie is gone
+    other = TestClient(client.app)
+    csrf = csrf_of(other.get("/resume").text)
+    reposted = other.post(f"{UPLOADS}/steps/form", data=post_items([*csrf, ("/note", "再送"), ("/doc", shared_att)]),
+                          follow_redirects=False)
+    assert reposted.status_code == 303
+    files = {a: attachment_file(db_engine, data_dir, a) for a in (expired_att, kept_att, filed_att, shared_att)}
+    assert all(f is not None and f.read_bytes() == PDF for f in files.values())
+    expire(db_engine, expired_id, filed_id, shared_id)
+
+    monkeypatch.setenv("FORMS_ENGINE_DATA_DIR", str(data_dir))
+    assert main(["drafts", "purge", "--database-url", db_url(db_engine)]) == 0
+    assert "3 件の期限切れの下書きを削除しました（添付ファイル 1 件）" in capsys.readouterr().err
+    left = {d.id for d in drafts_of(client)}
+    assert kept_id in left and not {expired_id, filed_id, shared_id} & left and len(left) == 2
+    assert attachment_file(db_engine, data_dir, expired_att) is None
+    gone = files[expired_att]
+    assert gone is not None and not gone.exists()
+    for kept in (kept_att, filed_att, shared_att):  # a live draft's, a submission's, one still named elsewhere
+        path = attachment_file(db_engine, data_dir, kept)
+        assert path is not None and path.read_bytes() == PDF, kept
+    (submission,) = submissions(client)
+    assert submission.answers["doc"] == filed_att
+
+
+def test_rows_go_before_files_and_a_rollback_loses_nothing(make_client: ClientFactory, db_engine: Engine,
+                                                          tmp_path: Path) -> None:
+    client = make_client(upload_definition(tmp_path / "defs"))
+    draft_id, attachment_id = draft_with_upload(TestClient(client.app), "途中")
+    path = attachment_file(db_engine, tmp_path / "data", attachment_id)
+    assert path is not None
+    expire(db_engine, draft_id)
+    with Session(db_engine) as session:
+        purged = purge_with_uploads(session)
+        assert purged == Purged(1, [path.relative_to(tmp_path / "data" / "attachments").as_posix()])
+        assert path.exists()  # the service touches no file: the caller removes them after its commit
+        session.rollback()
+    assert {d.id for d in drafts_of(client)} == {draft_id} and path.read_bytes() == PDF
+    assert attachment_file(db_engine, tmp_path / "data", attachment_id) == path
+
+
+def test_new_drafts_purge_only_expired_drafts_without_uploads(make_client: ClientFactory, db_engine: Engine,
+                                                             tmp_path: Path) -> None:
+    client = make_client(upload_definition(tmp_path / "defs"))
+    with_upload, attachment_id = draft_with_upload(TestClient(client.app), "添付あり")
+    start(TestClient(client.app), "upload-test")
+    (plain,) = [d.id for d in drafts_of(client) if d.id != with_upload]
+    expire(db_engine, with_upload, plain)
+    start(TestClient(client.app), "upload-test")  # purges on the way
+    left = {d.id for d in drafts_of(client)}
+    assert with_upload in left and plain not in left and len(left) == 2
+    path = attachment_file(db_engine, tmp_path / "data", attachment_id)
+    assert path is not None and path.read_bytes() == PDF  # waits for `forms-engine drafts purge`
