@@ -1,4 +1,4 @@
-"""POST /api/v1/procedures/{id}/signing-requests and POST /api/v1/signing-requests/{id}; see docs/signing.md."""
+"""The signing API for card clients (see docs/signing.md): ask for the bytes to sign, read a request, sign it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from forms_engine.api.deps import LangDep, SessionDep, StateDep, signing_service
+from forms_engine.api.deps import EngineState, LangDep, SessionDep, StateDep, signing_service
 from forms_engine.api.errors import error
 from forms_engine.submissions.schemas import ErrorBody
 from forms_engine.submissions.service import errors_body
@@ -28,6 +28,14 @@ class SigningRequestCreated(BaseModel):
     expires_at: str
 
 
+class SigningRequestStatus(BaseModel):
+    id: str
+    status: Literal["pending", "expired", "valid", "invalid", "indeterminate"]
+    payload: str | None = Field(description="base64 of the exact bytes to sign; null unless the status is pending")
+    digest_sha256: str
+    expires_at: str
+
+
 class SignatureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     format: Literal["raw-pkcs1v15", "cms-detached"]
@@ -39,6 +47,12 @@ class SignatureVerdict(BaseModel):
     status: Literal["valid", "invalid", "indeterminate"]
     failure: str | None
     checks: list[dict[str, Any]]
+
+
+def holder_fields_of(state: EngineState, procedure_id: str) -> list[str]:
+    """The 基本4情報 a procedure reads from the signing certificate (none for an unknown procedure)."""
+    definition = state.catalogue.get(procedure_id)
+    return [] if definition is None else list(definition.meta.signature_holder_fields)
 
 
 @router.post("/procedures/{procedure_id}/signing-requests", status_code=201, response_model=SigningRequestCreated,
@@ -60,10 +74,20 @@ def create_signing_request(procedure_id: str, body: SigningRequestIn, state: Sta
     return JSONResponse(outcome.body, status_code=outcome.status_code)
 
 
+@router.get("/signing-requests/{request_id}", response_model=SigningRequestStatus,
+            responses={404: {"model": ErrorBody}})
+def read_signing_request(request_id: str, state: StateDep, session: SessionDep, lang: LangDep) -> Any:
+    """The bytes to sign (while pending) and where the request stands; the id may be typed as shown
+    (`ABCD-EFGH-…`, any case, full-width)."""
+    outcome = signing_service(state, session).status(request_id, lang)
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers={"Cache-Control": "no-store"})
+
+
 @router.post("/signing-requests/{request_id}", response_model=SignatureVerdict,
              responses={404: {"model": ErrorBody}, 410: {"model": ErrorBody}, 422: {"model": ErrorBody}})
 def submit_signature(request_id: str, body: SignatureIn, state: StateDep, session: SessionDep, lang: LangDep) -> Any:
-    outcome = signing_service(state, session).submit_signature(request_id, body.format, body.signature,
-                                                               body.certificate, lang)
+    outcome = signing_service(state, session).submit_signature(
+        request_id, body.format, body.signature, body.certificate, lang,
+        holder_fields_for=lambda procedure_id: holder_fields_of(state, procedure_id))
     session.commit()
     return JSONResponse(outcome.body, status_code=outcome.status_code)

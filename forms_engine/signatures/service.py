@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import secrets
+import unicodedata
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,11 +19,21 @@ from forms_engine.config import Settings
 from forms_engine.definitions.schemas import Definition
 from forms_engine.models import SigningRequest
 from forms_engine.signatures import repository
-from signing import Check, CrlFolderChecker, JpkiVerifier, NotChecked, TrustAnchors
+from forms_engine.signatures.schemas import ClientStatus, SigningProgress, Stage
+from signing import Check, CrlFolderChecker, JpkiVerifier, NotChecked, TrustAnchors, holder_fields
 from signing.canonical import canonical_payload, payload_sha256
+from signing.cms import CmsError, parse_detached
 
 NO_ANCHORS_JA = "この環境ではマイナンバーカードの署名を検証できません（署名用の信頼点が設定されていません）。窓口または郵送で申請してください"
 NO_ANCHORS_EN = "Signatures cannot be verified here (no trust anchors are configured)"
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+"""Request ids are typed by residents into a card client: no look-alikes (0/O, 1/I/L), as resume codes."""
+CODE_LENGTH = 20  # 20 characters of 31: about 99 bits, for a request that lives 5 minutes and is single-use
+_SEPARATORS = frozenset(" \t-‐‑‒–—―−ー－ｰ・")
+
+HolderFieldsFor = Callable[[str], Sequence[str]]
+"""procedure id -> the 基本4情報 its definition asks for (`x-procedure.signature_holder_fields`)."""
 
 
 def build_verifier(settings: Settings) -> JpkiVerifier | None:
@@ -36,6 +49,22 @@ def build_verifier(settings: Settings) -> JpkiVerifier | None:
 
 def answers_sha256(answers: Any) -> str:
     return payload_sha256(canonical_payload({"answers": answers}))
+
+
+def new_request_id() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def format_request_id(request_id: str) -> str:
+    """`ABCDEFGH…` -> `ABCD-EFGH-…` for a code of ours; any other id as it is."""
+    if len(request_id) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in request_id):
+        return request_id
+    return "-".join(request_id[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalise_request_id(typed: str) -> str:
+    """A code as typed (full-width, lower case, hyphens or spaces anywhere) -> its 20 characters."""
+    return "".join(c for c in unicodedata.normalize("NFKC", typed) if c not in _SEPARATORS).upper()
 
 
 def _error(status: int, message: str, keyword: str = "signature", pointer: str = "") -> Outcome:
@@ -62,6 +91,15 @@ class SigningService:
         self.settings = settings
         self.verifier = verifier
 
+    def find(self, request_id: str) -> SigningRequest | None:
+        """The request an id names, as stored or as a resident typed it (`abcd-efgh-…`)."""
+        found = repository.get(self.session, request_id)
+        if found is None:
+            typed = normalise_request_id(request_id)
+            if typed != request_id and len(typed) == CODE_LENGTH:
+                found = repository.get(self.session, typed)
+        return found
+
     def create_request(self, definition: Definition, answers: Any, lang: str, now: datetime | None = None) -> Outcome:
         """Store the exact bytes to sign (RFC 8785 envelope) and answer with them; answers already validated."""
         if self.verifier is None:
@@ -77,7 +115,7 @@ class SigningService:
         }
         payload = canonical_payload(envelope)
         request = SigningRequest(
-            id=secrets.token_urlsafe(24), procedure_id=definition.id, definition_sha256=definition.sha256,
+            id=new_request_id(), procedure_id=definition.id, definition_sha256=definition.sha256,
             submission_id=submission_id, answers_sha256=answers_sha256(answers), payload=payload,
             payload_sha256=payload_sha256(payload), created_at=now,
             expires_at=now + timedelta(seconds=self.settings.signing_request_ttl_seconds))
@@ -85,28 +123,72 @@ class SigningService:
         return Outcome(201, {"id": request.id, "payload": base64.b64encode(payload).decode(),
                              "digest_sha256": request.payload_sha256, "expires_at": _rfc3339(request.expires_at)})
 
-    def submit_signature(self, request_id: str, fmt: str, signature_b64: str, certificate_b64: str | None,
-                         lang: str) -> Outcome:
-        """Verify a signature over a pending request (single use); 404 unknown, 410 expired or used."""
-        received_at = datetime.now(UTC)
-        request = repository.get(self.session, request_id)
+    def status(self, request_id: str, lang: str, now: datetime | None = None) -> Outcome:
+        """What a card client needs: the bytes to sign while the request waits, and where it stands."""
+        request = self.find(request_id)
         if request is None:
             return _error(404, "署名要求が見つかりません" if lang == "ja" else "Unknown signing request", "not_found")
-        if not repository.consume_for_signature(self.session, request_id, received_at):
-            return _error(410, "この署名要求は期限切れか使用済みです。もう一度署名をやり直してください"
-                          if lang == "ja" else "This signing request has expired or was used", "gone")
-        try:
+        state = _client_status(request, now or datetime.now(UTC))
+        return Outcome(200, {"id": request.id, "status": state,
+                             "payload": base64.b64encode(request.payload).decode() if state == "pending" else None,
+                             "digest_sha256": request.payload_sha256, "expires_at": _rfc3339(request.expires_at)})
+
+    def submit_signature(self, request_id: str, fmt: str, signature_b64: str, certificate_b64: str | None,
+                         lang: str, holder_fields_for: HolderFieldsFor | None = None) -> Outcome:
+        """Verify a signature over a pending request (single use); 404 unknown, 410 expired or used.
+
+        When the procedure asks for some of the 基本4情報 (``holder_fields_for``), only those are read from a
+        verified certificate into the record; they are never logged.
+        """
+        received_at = datetime.now(UTC)
+        request = self.find(request_id)
+        if request is None:
+            return _error(404, "署名要求が見つかりません" if lang == "ja" else "Unknown signing request", "not_found")
+        try:  # a malformed body is the client's mistake: the request stays usable
             signature = base64.b64decode(signature_b64, validate=True)
             certificate = base64.b64decode(certificate_b64, validate=True) if certificate_b64 else None
         except (binascii.Error, ValueError):
             return _error(422, "signature と certificate は base64 で送ってください", "contentEncoding")
         if self.verifier is None:
             return _error(422, NO_ANCHORS_JA if lang == "ja" else NO_ANCHORS_EN)
+        if not repository.consume_for_signature(self.session, request.id, received_at):
+            return _error(410, "この署名要求は期限切れか使用済みです。もう一度署名をやり直してください"
+                          if lang == "ja" else "This signing request has expired or was used", "gone")
         binding = Check("binding", True, "request exists, unexpired and unused; the stored payload is verified")
         result = self.verifier.verify(request.payload, fmt, signature, certificate, received_at, prior_checks=[binding])
         record = result.to_dict()
-        repository.store_result(self.session, request_id, record)
+        wanted = list(holder_fields_for(request.procedure_id)) if holder_fields_for is not None else []
+        if wanted and record["status"] != "invalid":
+            record.update(_holder(wanted, fmt, signature, certificate, record))
+        repository.store_result(self.session, request.id, record)
         return Outcome(200, {"status": record["status"], "failure": record["failure"], "checks": record["checks"]})
+
+    def progress(self, definition: Definition, answers: Any, request_id: str | None,
+                 now: datetime | None = None) -> SigningProgress:
+        """Where a resident's request stands for these (normalised) answers of this definition."""
+        found = self.find(request_id) if request_id else None
+        if found is None or found.procedure_id != definition.id:
+            return SigningProgress("missing", request_id)
+        request: SigningRequest = found
+
+        def at(stage: Stage, failure: str | None = None, record: dict[str, Any] | None = None) -> SigningProgress:
+            return SigningProgress(stage, request.id, request.expires_at, failure, record)
+
+        if request.definition_sha256 != definition.sha256 or request.answers_sha256 != answers_sha256(answers):
+            return at("changed")
+        if request.submitted_at is not None:
+            return at("used")
+        if request.signed_at is None:
+            return at("expired" if request.expires_at <= (now or datetime.now(UTC)) else "pending")
+        record = request.result
+        if record is None:  # consumed without a verdict: cannot happen since bodies are checked first
+            return at("invalid", "bad_format")
+        status, failure = record["status"], record.get("failure")
+        if status == "valid":
+            return at("valid", None, record)
+        if status == "indeterminate":
+            return at("accepted" if definition.meta.revocation == "best_effort" else "refused", failure, record)
+        return at("invalid", failure, record)
 
     def bind(self, definition: Definition, answers: Any, request_id: str | None, lang: str) -> Binding | Outcome:
         """The signature a submission carries, checked against what it files; an Outcome (422) when refused."""
@@ -118,7 +200,7 @@ class SigningService:
                 return _error(422, "この手続はマイナンバーカードによる署名が必要です。署名してから申請してください"
                               if ja else "This procedure must be signed with a My Number Card", pointer="/signing_request")
             return Binding(str(uuid.uuid4()), {})
-        request = repository.get(self.session, request_id)
+        request = self.find(request_id)
         if request is None or request.procedure_id != definition.id:
             return _error(422, "署名要求が見つかりません" if ja else "Unknown signing request", pointer="/signing_request")
         if request.result is None:
@@ -131,10 +213,37 @@ class SigningService:
             failure = request.result.get("failure")
             return _error(422, f"署名を確認できませんでした（{failure}）。もう一度署名してください"
                           if ja else f"The signature was not accepted ({failure})", pointer="/signing_request")
-        if not repository.consume_for_submission(self.session, request_id, datetime.now(UTC)):
+        if not repository.consume_for_submission(self.session, request.id, datetime.now(UTC)):
             return _error(422, "この署名は既に申請に使われています" if ja else "This signature was already used",
                           pointer="/signing_request")
         return Binding(request.submission_id, {"signing_request": request.id, **request.result})
+
+
+def _client_status(request: SigningRequest, now: datetime) -> ClientStatus:
+    if request.signed_at is None:
+        return "expired" if request.expires_at <= now else "pending"
+    status = (request.result or {}).get("status")
+    if status == "valid":
+        return "valid"
+    return "indeterminate" if status == "indeterminate" else "invalid"
+
+
+def _holder(wanted: list[str], fmt: str, signature: bytes, certificate: bytes | None,
+            record: dict[str, Any]) -> dict[str, Any]:
+    """`{"holder": {...}}` read from the certificate the verifier accepted (its fingerprint is checked), or
+    `{"holder": None, "holder_problem": why}`; the why never carries a value read from the certificate."""
+    try:
+        der = certificate if certificate is not None or fmt != "cms-detached" else \
+            parse_detached(signature).signer_certificate_der()
+    except CmsError:
+        der = None
+    fingerprint = (record.get("certificate") or {}).get("fingerprint_sha256")
+    if der is None or hashlib.sha256(der).hexdigest() != fingerprint:
+        return {"holder": None, "holder_problem": "the verified certificate could not be read again"}
+    try:
+        return {"holder": holder_fields(der, wanted)}
+    except ValueError as exc:
+        return {"holder": None, "holder_problem": str(exc)}
 
 
 def _rfc3339(moment: datetime) -> str:
