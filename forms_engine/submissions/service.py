@@ -19,6 +19,7 @@ from forms_engine.models import IdempotencyRecord, Submission
 from forms_engine.signatures.service import Binding, SigningService
 from forms_engine.submissions import receipt_number, repository
 from forms_engine.validation.service import AnswerValidator
+from signing.recheck import APPENDED_KEYS
 
 _ATTEMPTS = 5
 
@@ -41,13 +42,17 @@ def check_receipt_token(secret_key: str, submission_id: str, token: str) -> bool
 
 
 def submission_digest(submission: Submission) -> str:
-    """SHA-256 of the stored submission (RFC 8785), printed in the receipt's QR code."""
+    """SHA-256 of the stored submission (RFC 8785), printed in the receipt's QR code. It covers the signature
+    record as filed: what a later revocation re-check appends to it does not change the receipt's digest."""
+    signature = submission.signature
+    if isinstance(signature, dict) and any(key in signature for key in APPENDED_KEYS):
+        signature = {key: value for key, value in signature.items() if key not in APPENDED_KEYS}
     return hashlib.sha256(canonical_bytes({
         "id": submission.id, "receipt_number": submission.receipt_number,
         "procedure": {"id": submission.procedure_id, "version": submission.procedure_version,
                       "definition_sha256": submission.definition_sha256},
         "answers": submission.answers, "received_at": submission.received_at.isoformat(),
-        "signature": submission.signature,
+        "signature": signature,
     })).hexdigest()
 
 
@@ -75,9 +80,11 @@ class SubmissionService:
         lang: str = "ja",
         idempotency_key: str | None = None,
         signing_request: str | None = None,
+        resident_account_id: str | None = None,
         now: datetime | None = None,
     ) -> Outcome:
-        """Validate and store; 201 with the 受付番号, 422 with every failing field, 409 when closed."""
+        """Validate and store; 201 with the 受付番号, 422 with every failing field, 409 when closed.
+        ``resident_account_id``: the logged-in resident's account (申請履歴), when filed from their session."""
         now = now or datetime.now(UTC)
         request_hash = _request_hash(definition.id, [answers, signing_request])
         # Validation is pure: do it before the first statement, which on SQLite takes the write lock.
@@ -105,6 +112,7 @@ class SubmissionService:
                 id=bound.submission_id, receipt_number=receipt_number.generate(), procedure_id=definition.id,
                 procedure_version=definition.version, definition_sha256=definition.sha256, answers=normalised,
                 received_at=now, status="received", signature=bound.record or None,
+                resident_account_id=resident_account_id,
             )
             body = self.created_body(submission)
             record = None

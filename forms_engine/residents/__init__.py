@@ -1,0 +1,1 @@
+"""Resident accounts: login with the マイナンバーカード (利用者証明用), sessions, 「申請履歴」."""
