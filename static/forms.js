@@ -4,7 +4,8 @@
    - an error summary link focuses its field and scrolls its label or legend into view;
    - arriving from a 「変更」 link (#field-id), focuses that question's first control;
    - the back link of a step posts the step first when something was changed on it, so nothing typed
-     is lost (without JavaScript the link goes back, and what was saved before stays). */
+     is lost (without JavaScript the link goes back, and what was saved before stays);
+   - on 「署名の手順」, tells in its status region when the signature has arrived (polling, see pollSigning). */
 (function () {
   "use strict";
 
@@ -82,8 +83,44 @@
     });
   }
 
+  /* 「署名の手順」: ask politely whether the card client has signed (every 5 seconds while the page is shown,
+     for at most 6 minutes) and say so in the status region; the page never reloads or moves by itself:
+     the resident presses 「署名の状態を確認する」 (which is also all there is without JavaScript). */
+  function pollSigning() {
+    var region = document.querySelector("[data-poll]");
+    if (!region || !window.fetch) {
+      return;
+    }
+    var url = region.getAttribute("data-poll");
+    var tries = 0;
+    function later(ms) {
+      if (tries < 72) {
+        window.setTimeout(tick, ms);
+      }
+    }
+    function tick() {
+      if (document.hidden) {
+        document.addEventListener("visibilitychange", tick, { once: true });
+        return;
+      }
+      tries += 1;
+      fetch(url, { headers: { Accept: "application/json" }, cache: "no-store", credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) {
+          if (!body || body.status === "pending") {
+            later(5000);
+          } else {
+            region.textContent = region.getAttribute(body.status === "expired" ? "data-lapsed" : "data-arrived");
+          }
+        })
+        .catch(function () { later(10000); });
+    }
+    later(5000);
+  }
+
   function init() {
     focusOnLoad();
+    pollSigning();
     var summary = document.querySelector(".error-summary");
     if (summary) {
       summary.addEventListener("click", onSummaryClick);

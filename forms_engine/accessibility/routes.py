@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from forms_engine.accessibility.schemas import CriterionVerdict, Evidence, Report
 from forms_engine.accessibility.service import Sources, build_report, state_label
 from forms_engine.api.deps import StateDep
-from forms_engine.receipts.wareki import format_jst
+from forms_engine.japanese.wareki import format_jst
 from forms_engine.rendering.pages import page_title, render
 
 router = APIRouter()

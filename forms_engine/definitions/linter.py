@@ -23,6 +23,20 @@ KNOWN_X_KEYWORDS = frozenset({
     "x-order", "x-charset", "x-title-en", "x-description-en",
 })
 KNOWN_CHARSETS = frozenset({"jisx0213"})
+AUTOFILL_FIELD_NAMES = frozenset({  # the autofill field names of the HTML standard (one token, no section-*)
+    "name", "honorific-prefix", "given-name", "additional-name", "family-name", "honorific-suffix", "nickname",
+    "username", "new-password", "current-password", "one-time-code", "organization-title", "organization",
+    "street-address", "address-line1", "address-line2", "address-line3", "address-level4", "address-level3",
+    "address-level2", "address-level1", "country", "country-name", "postal-code", "cc-name", "cc-given-name",
+    "cc-additional-name", "cc-family-name", "cc-number", "cc-exp", "cc-exp-month", "cc-exp-year", "cc-csc",
+    "cc-type", "transaction-currency", "transaction-amount", "language", "bday", "bday-day", "bday-month",
+    "bday-year", "sex", "url", "photo", "tel", "tel-country-code", "tel-national", "tel-area-code", "tel-local",
+    "tel-extension", "email", "impp",
+})
+# widgets whose controls take no token of their own: the parts of a compound get theirs from it, choices none
+_NO_TOKEN_WIDGETS = frozenset({"name", "furigana", "address", "checkboxes", "radio", "select", "yes-no", "consent",
+                               "file"})
+_DATE_WIDGETS = frozenset({"date", "wareki-date"})
 _IN_PLACE = ("allOf", "anyOf", "oneOf", "if", "then", "else", "not", "dependentSchemas", "dependencies")
 
 _PYDANTIC_JA = {
@@ -122,6 +136,8 @@ def _schema_problems(
         for key, value in schema.items():
             if key.startswith("x-") and key not in KNOWN_X_KEYWORDS and not (key == "x-procedure" and not ptr):
                 yield Problem(file, pointers.join(ptr, key), f"不明なキーワード {key} です")
+            elif key == "x-autocomplete":
+                yield from _autocomplete(file, pointers.join(ptr, key), value, schema)
             elif key in KNOWN_X_KEYWORDS:
                 yield from _x_keyword(file, pointers.join(ptr, key), key, value, ctx)
         for key in ("$ref", "$dynamicRef"):
@@ -161,8 +177,30 @@ def _x_keyword(file: str, ptr: str, key: str, value: Any, ctx: LintContext) -> I
         yield Problem(file, ptr, "x-accept はメディアタイプの配列です（例: [\"application/pdf\"]）")
     elif key == "x-charset" and value not in KNOWN_CHARSETS:
         yield Problem(file, ptr, f"x-charset {value!r} はありません（jisx0213 のみ）")
-    elif key in ("x-autocomplete", "x-title-en", "x-description-en") and not isinstance(value, str):
+    elif key in ("x-title-en", "x-description-en") and not isinstance(value, str):
         yield Problem(file, ptr, f"{key} は文字列です")
+
+
+def _autocomplete(file: str, ptr: str, value: Any, schema: dict[str, Any]) -> Iterator[Problem]:
+    """`off`: the answer is about someone other than the resident (no autofill token on any part of it);
+    `bday` on a date: the resident's own birth date; on a one-line field, the HTML autofill field name."""
+    widget = schema.get("x-widget")
+    declared = schema.get("type")
+    kinds = {k for k in (declared if isinstance(declared, list) else [declared]) if isinstance(k, str)}
+    if not isinstance(value, str):
+        yield Problem(file, ptr, "x-autocomplete は文字列です（\"off\"、\"bday\" または HTML の autocomplete の値）")
+    elif value == "off":
+        return
+    elif widget in _NO_TOKEN_WIDGETS or {"object", "array", "boolean"} & kinds:
+        yield Problem(file, ptr, f"x-autocomplete {value!r} は書けません。氏名・住所などのまとまりや選択肢には、"
+                                 "申請する本人以外の人についての項目であることを示す \"off\" だけを書けます")
+    elif widget in _DATE_WIDGETS or (widget is None and schema.get("format") == "date"):
+        if value != "bday":
+            yield Problem(file, ptr, f"日付の x-autocomplete {value!r} は使えません。申請する本人の生年月日は "
+                                     "\"bday\"、本人以外の人の日付は \"off\" にしてください")
+    elif value not in AUTOFILL_FIELD_NAMES:
+        yield Problem(file, ptr, f"x-autocomplete {value!r} は HTML の autocomplete の値ではありません"
+                                 "（例: organization、tel、email。本人以外の人についての項目は \"off\"）")
 
 
 def _regex(file: str, ptr: str, pattern: str) -> Iterator[Problem]:

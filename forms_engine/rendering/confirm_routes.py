@@ -1,5 +1,6 @@
-"""The confirmation page and filing from it, the 一時保存 page, the completion page (thin: filing is
-SubmissionService's, the wording of answers summary.py's)."""
+"""The confirmation page and filing from it (with the draft's signature for signed procedures, see
+signing_routes.py), the 一時保存 page, the completion page (thin: filing is SubmissionService's, the wording of
+answers summary.py's)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from forms_engine.api.deps import EngineState, LangDep, SessionDep, StateDep, submission_service
 from forms_engine.drafts.service import format_code
-from forms_engine.receipts.wareki import JST, format_jst, to_wareki
-from forms_engine.rendering import posting, security, uploads
+from forms_engine.japanese.office_days import add_office_days
+from forms_engine.japanese.wareki import JST, display_date, format_jst
+from forms_engine.rendering import posting, security, signing_routes, uploads
 from forms_engine.rendering.context import (
     Current,
     already_page,
@@ -33,15 +35,16 @@ from forms_engine.rendering.context import (
     start_url,
     step_url,
 )
-from forms_engine.rendering.dates import add_office_days
 from forms_engine.rendering.flow import Flow, StepRef
 from forms_engine.rendering.pages import error_page, page_title, render
 from forms_engine.rendering.summary import confirmation
 from forms_engine.rendering.texts import text
 from forms_engine.rendering.views import FieldView
+from forms_engine.residents.web import resident_account_id
 from forms_engine.submissions import repository as submissions
 
 router = APIRouter(include_in_schema=False)
+router.include_router(signing_routes.router)
 CONFIRM = "/procedures/{procedure_id}/confirm"
 
 
@@ -66,10 +69,15 @@ async def submit(procedure_id: str, request: Request, state: StateDep, session: 
     posted = await posting.read(request, state)
     if not posted.csrf_ok:
         return error_page(request, 403, "")
-    return await run_in_threadpool(_submit, request, state, session, flow_for(state, definition, lang))
+    fields = dict(posted.strings)
+    return await run_in_threadpool(_submit, request, state, session, flow_for(state, definition, lang),
+                                   fields.get("_signing", ""), fields.get("_request", ""))
 
 
-def _submit(request: Request, state: EngineState, session: Session, flow: Flow) -> Response:
+def _submit(request: Request, state: EngineState, session: Session, flow: Flow, signing: str = "",
+            signed_request: str = "") -> Response:
+    """File the draft. `signing`: `start` / `renew` (「マイナンバーカードで署名する」, or the optional box ticked),
+    `file` (「申請する」 after signing, `signed_request` naming the request the page showed)."""
     definition, lang = flow.definition, flow.lang
     current = current_draft(request, state, session, definition)
     if current is None:
@@ -82,12 +90,25 @@ def _submit(request: Request, state: EngineState, session: Session, flow: Flow) 
     wrong = flow.first_step_with_errors(answers, current.state.choices)
     if wrong is not None:
         return redirect(step_url(definition.id, wrong.id, to_confirm=True, check=True))
-    if definition.meta.signature == "required":  # the signing flow is not here yet: say so, file nothing
+    request_id: str | None = None
+    if signing_routes.signs(state, flow):
+        if signing in ("start", "renew") or (definition.meta.signature == "required" and signing != "file"):
+            return signing_routes.start(request, state, session, flow, current, renew=signing == "renew")
+        if signing == "file":
+            if current.state.signing_request is None or signed_request != current.state.signing_request:
+                notice = (text(lang, "signing_changed_title"), text(lang, "signing_changed_body"))
+                return render_confirm(request, state, session, flow, current, notice=notice)
+            progress = signing_routes.progress_of(state, session, flow, current)
+            if not progress.fileable:  # the signing page says why (changed, expired, refused…)
+                return redirect(signing_routes.signing_url(definition.id))
+            request_id = progress.request_id
+    elif definition.meta.signature == "required":  # no trust anchors here: say so, file nothing
         notice = (text(lang, "signature_unavailable_title"), text(lang, "signature_unavailable"))
         return render_confirm(request, state, session, flow, current, notice=notice)
     key = filing_key(state.secret_key, current.draft.id)
     outcome = submission_service(state, session).file(definition, flow.validator, answers, lang=lang,
-                                                      idempotency_key=key)
+                                                      idempotency_key=key, signing_request=request_id,
+                                                      resident_account_id=resident_account_id(request, state, session))
     if outcome.status_code == 201:
         body = outcome.body
     else:
@@ -97,6 +118,8 @@ def _submit(request: Request, state: EngineState, session: Session, flow: Flow) 
             body = record.response
         elif outcome.status_code == 409:
             return closed_page(request, state, definition, lang, 409)
+        elif request_id is not None:  # the signature was refused meanwhile: the signing page says why
+            return redirect(signing_routes.signing_url(definition.id))
         else:  # the confirmation page checks the draft again and sends the resident to the step in error
             return redirect(confirm_url(definition.id))
     if outcome.submission is not None:
@@ -118,16 +141,17 @@ def render_confirm(request: Request, state: EngineState, session: Session, flow:
 
     summary = confirmation(definition, flow.validator.formats, flow.layout(answers, choices, attachments),
                            flow.validator.normalise(answers), {i: str(a["name"]) for i, a in attachments.items()},
-                           change_url)
+                           change_url, lang)
     context = procedure_context(definition, lang)
     last = flow.steps[-1]
+    signing = signing_routes.confirm_context(state, session, flow, current)
     return page(request, state, "confirm.html", {
         **context,
         "title": page_title(text(lang, "confirm_page"), context["procedure"], state.settings.organisation_name,
                             lang=lang),
         "summary": summary, "single": not definition.meta.steps, "fee": definition.meta.fee,
         "back_url": step_url(definition.id, last.id), "signature_required": definition.meta.signature == "required",
-        "notice": notice, "focus": "notice" if notice else None,
+        "signing": signing, "notice": notice, "focus": "notice" if notice else None,
     }, lang=lang)
 
 
@@ -168,7 +192,7 @@ def complete(procedure_id: str, receipt_number: str, request: Request, state: St
     processing = None
     if meta.processing_days:
         due = add_office_days(submission.received_at.astimezone(JST).date(), meta.processing_days)
-        processing = text(lang, "processing_days", n=meta.processing_days, date=to_wareki(due))
+        processing = text(lang, "processing_days", n=meta.processing_days, date=display_date(due))
     context = procedure_context(definition, lang)
     return render(request, "complete.html", {
         **context,

@@ -3,8 +3,11 @@ token, redirects, and the pages every route may answer with (closed, already sub
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,15 +17,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from forms_engine.api.deps import EngineState
+from forms_engine.db import READ_ONLY_OPTION
 from forms_engine.definitions.schemas import Definition
 from forms_engine.drafts.schemas import CONFIRM, DraftState
 from forms_engine.drafts.service import DraftService
+from forms_engine.japanese.wareki import format_jst
 from forms_engine.models import Draft
-from forms_engine.receipts.wareki import format_jst
-from forms_engine.rendering import security
+from forms_engine.rendering import security, uploads
+from forms_engine.rendering.defaults import default_answers
 from forms_engine.rendering.flow import Flow
-from forms_engine.rendering.pages import page_title, render
+from forms_engine.rendering.pages import page_title, render, render_body, respond
 from forms_engine.rendering.texts import text
+from forms_engine.rendering.views import MISSING
 
 
 def definition_or_404(state: EngineState, procedure_id: str) -> Definition:
@@ -133,6 +139,18 @@ def filing_key(secret_key: str, draft_id: str) -> str:
     return "draft:" + hmac.new(secret_key.encode(), f"filing:{draft_id}".encode(), hashlib.sha256).hexdigest()[:48]
 
 
+@contextlib.contextmanager
+def reading(state: EngineState) -> Iterator[Session]:
+    """A session that only reads, for a page that runs in the thread pool on its own (rather than the
+    `SessionDep` dependency: its entry and exit are two more thread-pool hand-offs). On SQLite it reads a
+    snapshot without joining the writers' queue (`db.READ_ONLY_OPTION`); it is rolled back at the end."""
+    with Session(state.engine, expire_on_commit=False, execution_options={READ_ONLY_OPTION: True}) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
 # -- pages -----------------------------------------------------------------------------------------
 def page(request: Request, state: EngineState, template: str, context: dict[str, Any], *, lang: str,
          status: int = 200) -> HTMLResponse:
@@ -143,6 +161,85 @@ def page(request: Request, state: EngineState, template: str, context: dict[str,
     if fresh:
         security.set_browser_cookie(request, response, browser)
     return response
+
+
+# -- pages that are the same for every resident but for the CSRF token -------------------------------
+_CSRF_MARK = "fecsrf" + secrets.token_hex(16)
+"""Stands for the token in a shared page: letters and digits only, so escaping leaves it as it is."""
+_SHARED_PAGES = 512
+"""At most this many shared pages per application (steps x languages x the two addresses of a step)."""
+SHARED_QUERIES = ("", "return=confirm")
+"""The addresses whose page may be shared: the page shows its own address (the language link)."""
+
+
+def _shared(request: Request) -> dict[Any, Any]:
+    """This application's shared pages and what they are computed from (per app: its settings, widgets
+    and definitions; the key always names the definition by its SHA-256)."""
+    found: dict[Any, Any] | None = getattr(request.app.state, "forms_engine_shared_pages", None)
+    if found is None:
+        found = {}
+        request.app.state.forms_engine_shared_pages = found
+    return found
+
+
+def shared_page(request: Request, state: EngineState, key: tuple[Any, ...],
+                build: Callable[[], tuple[str, dict[str, Any]]], *, lang: str, status: int = 200) -> HTMLResponse:
+    """`page()` for a page that holds nothing of the resident's, e.g. a blank step: rendered once per `key`
+    (which must name everything the page shows: definition SHA-256, step, language, address), then only this
+    browser's CSRF token is put in. `build` gives the template and its context, without `csrf`."""
+    cache = _shared(request)
+    full_key = ("page", lang, request.url.path, request.url.query, *key)
+    chunks: tuple[str, ...] | None = cache.get(full_key)
+    if chunks is None:
+        template, context = build()
+        chunks = tuple(render_body(request, template, {**context, "csrf": _CSRF_MARK}, lang=lang).split(_CSRF_MARK))
+        if len(cache) >= _SHARED_PAGES:
+            with contextlib.suppress(RuntimeError, StopIteration):  # another thread changed it meanwhile
+                cache.pop(next(iter(cache)), None)
+        cache[full_key] = chunks
+    browser, fresh = security.browser_id(request)
+    response = respond(request, security.csrf_token(state.secret_key, browser).join(chunks), status=status)
+    if fresh:
+        security.set_browser_cookie(request, response, browser)
+    return response
+
+
+def blank_answers(request: Request, definition: Definition) -> tuple[Any, bool]:
+    """What a new draft of this definition holds (its defaults), and whether a page showing exactly that may be
+    shared (no file answers among the defaults: those would name an attachment)."""
+    cache = _shared(request)
+    key = ("blank", definition.id, definition.sha256)
+    found: tuple[Any, bool] | None = cache.get(key)
+    if found is None:
+        answers = default_answers(definition)
+        answers = None if answers is MISSING else answers
+        found = (answers, not any(True for _ in uploads.file_answers(definition, answers)))
+        cache[key] = found
+    return found
+
+
+def may_hold_files(request: Request, definition: Definition) -> bool:
+    """Whether any schema object of the definition (or of the files its `$ref`s reach) is a file field."""
+    cache = _shared(request)
+    key = ("files", definition.id, definition.sha256)
+    found: bool | None = cache.get(key)
+    if found is None:
+        found = cache[key] = any(_file_widget(doc) for doc in (definition.document,
+                                                               *definition.extra_resources.values()))
+    return found
+
+
+def _file_widget(node: Any) -> bool:
+    if isinstance(node, dict):
+        return node.get("x-widget") == "file" or any(_file_widget(v) for v in node.values())
+    return isinstance(node, list) and any(_file_widget(v) for v in node)
+
+
+def is_blank(request: Request, definition: Definition, current: Current) -> bool:
+    """Whether this draft is still as it was started: nothing answered, nothing chosen."""
+    answers, shareable = blank_answers(request, definition)
+    return shareable and not current.state.choices and current.draft.answers == answers \
+        and request.url.query in SHARED_QUERIES
 
 
 def closed_page(request: Request, state: EngineState, definition: Definition, lang: str, status: int) -> HTMLResponse:

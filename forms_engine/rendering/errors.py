@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from forms_engine.rendering.dates import wareki_problem
+from forms_engine.rendering.dates import date_problem
 from forms_engine.rendering.views import FieldView, SummaryItem, parse_pointer, pointer_of
 from forms_engine.validation.schemas import FieldError
 
 
-def place_errors(fields: list[FieldView], errors: list[FieldError]) -> list[SummaryItem]:
+def place_errors(fields: list[FieldView], errors: list[FieldError], lang: str = "ja") -> list[SummaryItem]:
     """Put each error on its field (or the nearest shown ancestor) and list them in page order.
 
     An error about a choice between sets of fields (`oneOf`/`anyOf`) goes to that choice. The summary link
@@ -30,8 +30,9 @@ def place_errors(fields: list[FieldView], errors: list[FieldError]) -> list[Summ
             tokens = tokens[:-1] if tokens else None
         target = target or next((f for f in order if f.focus_id), None)
         message = error.message
-        if target is not None and target.widget == "wareki-date" and error.keyword == "format":
-            message = wareki_problem(target.value) or message
+        if target is not None and target.widget in ("date", "wareki-date") and error.keyword == "format":
+            message = date_problem(target.value, target.label, wareki=target.widget == "wareki-date",
+                                   lang=lang) or message
         if target is not None:
             target.errors.append(message)
         link = (target.focus_id or target.id) if target is not None else "main"

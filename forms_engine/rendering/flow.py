@@ -125,7 +125,7 @@ class Flow:
     def page(self, layout: Layout, index: int, errors: list[FieldError]) -> FormView:
         """The view of one step, its errors placed on its fields and listed in its error summary."""
         section = layout.view.sections[index]
-        summary = place_errors(section.fields, errors)
+        summary = place_errors(section.fields, errors, self.lang)
         multipart = any(f.widget == "file" for top in section.fields for f in top.walk())
         return FormView(layout.view.title, layout.view.description, [section], summary, multipart)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, select_autoescape
 
 from forms_engine.api.deps import get_language
 from forms_engine.rendering.dates import ERA_NAMES
@@ -40,10 +40,18 @@ def environment(directory: str, lang: str) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are part of the release: compiled once per process, never looked at again (no stat()
+        # per template and request); the compiled code is kept on disk for the next worker that starts.
+        auto_reload=False,
+        bytecode_cache=FileSystemBytecodeCache(),
     )
+    macros: dict[str, Any] = {}
 
     def widget(macro: str) -> Any:
-        return getattr(env.get_template(f"components/{macro}.html").module, macro)
+        found = macros.get(macro)
+        if found is None:
+            found = macros[macro] = getattr(env.get_template(f"components/{macro}.html").module, macro)
+        return found
 
     def t(key: str, **params: Any) -> str:
         return text(lang, key, **params)
@@ -58,12 +66,17 @@ def page_title(page: str, procedure: str | None, organisation: str, *, error: bo
     return (text(lang, "title_error") if error else "") + " - ".join(p for p in parts if p)
 
 
-def render(request: Request, template: str, context: dict[str, Any], *, status: int = 200,
-           lang: str = "ja") -> HTMLResponse:
+def render_body(request: Request, template: str, context: dict[str, Any], *, lang: str = "ja") -> str:
+    """The HTML of a page (the organisation and this page's address for the language link filled in)."""
     state = getattr(request.app.state, "forms_engine", None)
     organisation = state.settings.organisation_name if state is not None else ""
     env = environment(str(TEMPLATES_DIR), lang)
-    body = env.get_template(template).render({"organisation": organisation, "contact": None, **context})
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")  # for the language link
+    return env.get_template(template).render({"organisation": organisation, "contact": None, "here": here, **context})
+
+
+def respond(request: Request, body: str, *, status: int = 200) -> HTMLResponse:
+    """A page's response: the security headers, and the `lang` cookie when `?lang=` chose a language."""
     response = HTMLResponse(body, status_code=status)
     secure(response)
     chosen = request.query_params.get("lang")
@@ -71,6 +84,11 @@ def render(request: Request, template: str, context: dict[str, Any], *, status: 
         response.set_cookie("lang", chosen, httponly=True, samesite="lax", path="/",
                             secure=request.url.scheme == "https")
     return response
+
+
+def render(request: Request, template: str, context: dict[str, Any], *, status: int = 200,
+           lang: str = "ja") -> HTMLResponse:
+    return respond(request, render_body(request, template, context, lang=lang), status=status)
 
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:

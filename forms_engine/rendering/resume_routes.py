@@ -3,7 +3,8 @@ takes the draft over and goes back to where the resident left off."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -11,7 +12,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from forms_engine.api.deps import EngineState, LangDep, SessionDep, StateDep
+from forms_engine.drafts.limiter import Admission, ResumeLimiter
 from forms_engine.drafts.service import format_code, normalise_code, well_formed
+from forms_engine.japanese.wareki import JST, format_jst
 from forms_engine.rendering import posting, security
 from forms_engine.rendering.context import (
     Current,
@@ -55,11 +58,24 @@ async def resume(request: Request, state: StateDep, session: SessionDep, lang: L
 def _resume(request: Request, state: EngineState, session: Session, typed: str, lang: str) -> Response:
     if not typed.strip():
         return _form(request, state, lang, typed, text(lang, "resume_missing"))
-    if not well_formed(normalise_code(typed)):
+    if not well_formed(normalise_code(typed)):  # no lookup, so no guess: not counted
         return _form(request, state, lang, typed, text(lang, "resume_malformed"))
-    found = drafts(state, session).resume(typed)
+    now = datetime.now(UTC)
+    limiter = ResumeLimiter(session, state.secret_key, state.settings.resume_max_failures,
+                            timedelta(minutes=state.settings.resume_window_minutes))
+    client = limiter.client_key(request.client.host if request.client else None)
+    attempt = limiter.record(client, now)
+    session.commit()  # counted by every worker before this one counts (see drafts.limiter)
+    admission = limiter.admit(client, attempt, now)
+    if not admission.allowed:
+        session.commit()
+        return _too_many(request, state, lang, typed, admission, now)
+    found = drafts(state, session).resume(typed, now)
     if found is None:
+        session.commit()  # the failure stays counted for the window
         return _form(request, state, lang, typed, text(lang, "resume_unknown"))
+    limiter.succeeded(attempt)
+    session.commit()
     draft, code = found
     definition = state.catalogue.get(draft.procedure_id)
     if definition is None or not definition.is_open(datetime.now(UTC)):
@@ -72,8 +88,22 @@ def _resume(request: Request, state: EngineState, session: Session, typed: str, 
     return remember(request, response, state, current)
 
 
+def _too_many(request: Request, state: EngineState, lang: str, typed: str, admission: Admission,
+              now: datetime) -> Response:
+    """429 in the resident's language: when another try is allowed, also as Retry-After (seconds)."""
+    seconds = admission.retry_after(now)
+    at = now + timedelta(seconds=seconds)
+    if at.second or at.microsecond:  # shown to the minute: never earlier than allowed
+        at = at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    shown = format_jst(at) if lang == "ja" else at.astimezone(JST).strftime("%Y-%m-%d %H:%M JST")
+    message = text(lang, "resume_too_many", at=shown, minutes=math.ceil(seconds / 60))
+    response = _form(request, state, lang, typed, message, status=429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def _form(request: Request, state: EngineState, lang: str, value: str, error: str | None, *,
-          ready: bool = False) -> Response:
+          ready: bool = False, status: int | None = None) -> Response:
     field = FieldView("", CODE_ID, "code", "text", "text", False, text(lang, "resume_code"), required=True,
                       hint=text(lang, "resume_hint"), errors=[error] if error else [], value=value,
                       autocomplete="off", spellcheck=False, css="input--medium")
@@ -83,4 +113,4 @@ def _form(request: Request, state: EngineState, lang: str, value: str, error: st
                             lang=lang),
         "field": field, "summary": summary, "ready": ready and not error,
         "focus": "error-summary" if error else None,
-    }, status=422 if error else 200, lang=lang)
+    }, status=status or (422 if error else 200), lang=lang)

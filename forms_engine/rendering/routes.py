@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from forms_engine.api.deps import EngineState, LangDep, SessionDep, StateDep
 from forms_engine.definitions.schemas import Definition
 from forms_engine.drafts.schemas import DraftState
+from forms_engine.rendering import catalogue as listing
 from forms_engine.rendering import confirm_routes, posting, resume_routes, step_routes
 from forms_engine.rendering.context import (
     Current,
@@ -27,7 +28,6 @@ from forms_engine.rendering.context import (
     page,
     place_url,
     procedure_context,
-    procedure_title,
     redirect,
     remember,
 )
@@ -44,18 +44,29 @@ router.include_router(resume_routes.router)
 
 
 @router.get("/", response_class=HTMLResponse)
-def catalogue(request: Request, state: StateDep, lang: LangDep) -> HTMLResponse:
-    now = datetime.now(UTC)
-    english = lang == "en"
-    procedures = [{
-        "id": d.id,
-        "title": procedure_title(d, lang),
-        "summary": (d.meta.summary_en if english and d.meta.summary_en else None) or d.meta.summary,
-        "department": d.meta.department_name,
-    } for d in state.catalogue.all() if d.is_open(now)]
+def catalogue(request: Request, state: StateDep, lang: LangDep, q: str | None = None) -> HTMLResponse:
+    """The open procedures by department; with `?q=`, those the words match (rules in catalogue.py)."""
+    found = listing.entries(state.catalogue.all(), lang, datetime.now(UTC))
+    query = listing.query_of(q)
     organisation = state.settings.organisation_name
+    context: dict[str, Any] = {"procedures": found, "departments": listing.by_department(found), "query": query}
+    if not query:
+        return render(request, "catalogue.html", {
+            **context, "title": page_title(text(lang, "catalogue"), None, organisation)}, lang=lang)
+    results = listing.search(found, query)
     return render(request, "catalogue.html", {
-        "title": page_title(text(lang, "catalogue"), None, organisation), "procedures": procedures}, lang=lang)
+        **context, "results": results, "focus": "search-results",
+        "title": page_title(text(lang, "search_title", q=query, n=len(results)), text(lang, "catalogue"), organisation),
+    }, lang=lang)
+
+
+@router.get("/sitemap", response_class=HTMLResponse)
+def sitemap(request: Request, state: StateDep, lang: LangDep) -> HTMLResponse:
+    """サイトマップ: every open procedure by department, and the site's other pages."""
+    found = listing.entries(state.catalogue.all(), lang, datetime.now(UTC))
+    return render(request, "sitemap.html", {
+        "title": page_title(text(lang, "sitemap"), None, state.settings.organisation_name),
+        "departments": listing.by_department(found)}, lang=lang)
 
 
 @router.get("/procedures/{procedure_id}", response_class=HTMLResponse)
@@ -71,10 +82,10 @@ def start_page(procedure_id: str, request: Request, state: StateDep, session: Se
     return page(request, state, "start.html", {
         **context,
         "title": page_title(context["procedure"], None, state.settings.organisation_name, lang=lang),
-        "description": definition.document.get("description") if isinstance(definition.document, dict) else None,
+        "description": _description(definition, lang),
         "fee": meta.fee, "processing": text(lang, "processing_short", n=meta.processing_days)
         if meta.processing_days else None,
-        "signature_required": meta.signature == "required",
+        "signature_required": meta.signature == "required" and state.sign_verifier is None,  # "cannot sign here"
         "steps": [] if len(flow.steps) == 1 and not meta.steps else flow.steps,
         "resumable": current is not None and not current.submitted,
     }, lang=lang)
@@ -101,6 +112,14 @@ def _start(request: Request, state: EngineState, session: Session, definition: D
     started = drafts(state, session).start(definition, initial_answers(definition), DraftState(flow.steps[0].id))
     session.commit()
     return remember(request, redirect(place_url(flow, None)), state, Current(started.draft, started.code))
+
+
+def _description(definition: Definition, lang: str) -> str | None:
+    """The procedure's `description` (its `x-description-en` on English pages, when given)."""
+    document = definition.document if isinstance(definition.document, dict) else {}
+    english = document.get("x-description-en") if lang == "en" else None
+    found = english if isinstance(english, str) else document.get("description")
+    return found if isinstance(found, str) else None
 
 
 def initial_answers(definition: Definition) -> Any:

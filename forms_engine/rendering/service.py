@@ -16,6 +16,14 @@ from forms_engine.rendering import schema_nav as sn
 from forms_engine.rendering.dates import split_date
 from forms_engine.rendering.errors import place_errors
 from forms_engine.rendering.schema_nav import Part, SchemaNav
+from forms_engine.rendering.shapes import (
+    TEXT_LIKE,
+    FieldShape,
+    Shapes,
+    control_attributes,
+    key_of,
+    shapes_for,
+)
 from forms_engine.rendering.texts import text
 from forms_engine.rendering.views import (
     MISSING,
@@ -28,6 +36,7 @@ from forms_engine.rendering.views import (
     name_of,
     option_value,
     pointer_of,
+    withhold,
 )
 from forms_engine.rendering.widgets import Widget, WidgetRegistry, default_widgets
 from forms_engine.validation.schemas import FieldError
@@ -42,7 +51,6 @@ PARENT_TOKENS = {
 }
 _FORMAT_WIDGETS = {"date": "date", "email": "email", "jp-phone": "tel", "jp-postal-code": "postal-code",
                    "jp-my-number": "my-number", "jp-corporate-number": "corporate-number"}
-_TEXT_LIKE = {"text", "textarea", "number", "email", "tel", "postal-code", "my-number", "corporate-number"}
 _NEEDS = {"radio": "choices", "select": "choices", "checkboxes": "item-choices", "yes-no": "boolean",
           "consent": "boolean", "name": "object", "furigana": "object", "address": "object"}
 
@@ -73,28 +81,37 @@ def build_form(
     attachments: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> FormView:
     """The page for these answers: every field with its label, hint, value, widget and error."""
-    builder = _Builder(definition, SchemaNav(definition, validator.formats), widgets or default_widgets(), lang,
+    registry = widgets or _DEFAULT_WIDGETS
+    builder = _Builder(definition, shapes_for(definition, validator.formats, registry), registry, lang,
                        choices or {}, attachments or {})
     return builder.build(answers, errors)
 
 
+_DEFAULT_WIDGETS = default_widgets()
+
+
 class _Builder:
-    def __init__(self, definition: Definition, nav: SchemaNav, widgets: WidgetRegistry, lang: str,
+    """One page. What depends only on the schema is read through `Shapes` (once per definition and language);
+    what depends on the answers (values, conditional questions, items, choices made) is worked out here."""
+
+    def __init__(self, definition: Definition, shapes: Shapes, widgets: WidgetRegistry, lang: str,
                  choices: Mapping[str, int], attachments: Mapping[str, Mapping[str, Any]]) -> None:
         self.definition = definition
-        self.nav = nav
+        self.shapes = shapes
+        self.nav: SchemaNav = shapes.nav
         self.widgets = widgets
         self.lang = lang
         self.choices = choices
         self.attachments = attachments
         self.used: set[str] = set()
+        self.withheld_views: set[str] = set()  # ids of the fields under `x-autocomplete: off`
 
     def build(self, answers: Any, errors: list[FieldError]) -> FormView:
-        parts = self.nav.flatten([self.nav.root])
+        parts = self.shapes.flatten([self.nav.root])
         meta = self.definition.meta
         title = (meta.title_en if self.lang == "en" and meta.title_en else None) or self.definition.title
         description = self.text_of(parts, "description")
-        if "object" in sn.types(parts):
+        if "object" in self.types(parts):
             fields = self.object_fields([], parts, answers if isinstance(answers, dict) else {}, 0, frozenset())
         else:
             root = self.field([], parts, answers, title, True, 0, frozenset())
@@ -106,6 +123,9 @@ class _Builder:
 
     # -- labels --------------------------------------------------------------------------------
     def text_of(self, parts: list[Part], key: str) -> str | None:
+        return self.shapes.fact(("text", self.lang, key, key_of(parts)), lambda: self._text_of(parts, key))
+
+    def _text_of(self, parts: list[Part], key: str) -> str | None:
         if self.lang == "en":
             english = sn.first(parts, f"x-{key}-en")
             if isinstance(english, str):
@@ -114,6 +134,9 @@ class _Builder:
         return value if isinstance(value, str) else None
 
     def hint(self, parts: list[Part], widget: str) -> str | None:
+        return self.shapes.fact(("hint", self.lang, widget, key_of(parts)), lambda: self._hint(parts, widget))
+
+    def _hint(self, parts: list[Part], widget: str) -> str | None:
         pieces = [self.text_of(parts, "description") or ""]
         examples = sn.first(parts, "examples")
         if isinstance(examples, list) and examples and widget not in ("readonly",):
@@ -135,7 +158,7 @@ class _Builder:
         names = list(declared)
 
         def rank(i: int) -> int:
-            x_order = sn.first(self.nav.flatten(declared[names[i]]), "x-order")
+            x_order = sn.first(self.shapes.flatten(declared[names[i]]), "x-order")
             return x_order if isinstance(x_order, int) and not isinstance(x_order, bool) else i
 
         ordered = [names[i] for i in sorted(range(len(names)), key=rank)]
@@ -147,11 +170,16 @@ class _Builder:
     def object_fields(self, path: list[str | int], parts: list[Part], value: Any, depth: int,
                       refs: frozenset[int], exclude: frozenset[str] = frozenset()) -> list[FieldView]:
         obj = value if isinstance(value, dict) else {}
-        applied = self.nav.applied(parts, obj)
-        declared = sn.properties(parts)
-        every = sn.properties(applied)
-        needed = sn.required(applied) | sn.dependent_required(applied, obj)
-        order = self.order(path, declared)
+        key = key_of(parts)
+        declared: dict[str, list[Part]] = self.shapes.fact(("properties", key), lambda: sn.properties(parts))
+        if self.shapes.conditional(parts, key):
+            applied = self.nav.applied(parts, obj)
+            every, needed = sn.properties(applied), sn.required(applied)
+        else:  # nothing here depends on the answers but `dependentRequired`
+            applied, every = parts, declared
+            needed = self.shapes.fact(("required", key), lambda: sn.required(parts))
+        needed = needed | sn.dependent_required(applied, obj)
+        order = list(self.shapes.fact(("order", not path, key), lambda: tuple(self.order(path, declared))))
         placed: set[str] = set()
         for name, subs in every.items():
             if name in declared:
@@ -166,10 +194,9 @@ class _Builder:
         for name in order:
             if name in exclude:
                 continue
-            child_parts = self.nav.flatten(every[name])
+            child_parts = self.shapes.flatten(every[name])
             child_value = obj.get(name, MISSING)
-            ids = frozenset(id(p.schema) for p in child_parts)
-            if ids & refs and empty(child_value):
+            if refs and empty(child_value) and any(id(p.schema) in refs for p in child_parts):
                 continue  # a recursive schema: only as deep as the answers go
             view = self.field([*path, name], child_parts, child_value, name, name in needed, depth + 1, refs)
             if view is not None:
@@ -177,7 +204,7 @@ class _Builder:
         shown = exclude | frozenset(order)
         k = 0
         for part in applied:
-            for _, branches in sn.object_alternatives(self.nav, part, set(every)):
+            for _, branches in self.object_alternatives(part, every):
                 fields.append(self.alternatives(path, branches, obj, k, depth, refs, shown))
                 k += 1
         return fields
@@ -196,8 +223,8 @@ class _Builder:
             label = self.text_of([branch], "title") or text(self.lang, "alternative", n=i + 1)
             view.options.append(Option(f"{view.id}--{i}", str(i), label, i == chosen))
         if chosen is not None:
-            bparts = self.nav.flatten([branches[chosen]])
-            kinds = sn.types(bparts)
+            bparts = self.shapes.flatten([branches[chosen]])
+            kinds = self.types(bparts)
             if "object" in kinds:
                 view.children = self.object_fields(path, bparts, value, depth, refs, exclude)
             elif kinds != {"null"}:
@@ -210,7 +237,7 @@ class _Builder:
             return None
         scores = []
         for i, b in enumerate(branches):
-            names = set(sn.properties(self.nav.flatten([b])))
+            names = set(sn.properties(self.shapes.flatten([b])))
             overlap = len(names & set(value)) if isinstance(value, dict) else 0
             scores.append((self.nav.valid(b.schema, b.resolver, value), overlap, -i))
         best = max(scores)
@@ -223,10 +250,21 @@ class _Builder:
             raise KeyError(f"widget {name!r} is not registered")
         return found
 
+    def types(self, parts: list[Part]) -> frozenset[str]:
+        return self.shapes.fact(("types", key_of(parts)), lambda: frozenset(sn.types(parts)))
+
+    def object_alternatives(self, part: Part, names: Mapping[str, Any]) -> list[tuple[str, list[Part]]]:
+        """`oneOf`/`anyOf` between sets of fields of this part, given the properties shown beside it."""
+        return self.shapes.fact(("alternatives", key_of([part]), frozenset(names)),
+                                lambda: sn.object_alternatives(self.nav, part, set(names)))
+
     def choose(self, parts: list[Part]) -> str:
-        kinds = sn.types(parts)
+        return self.shapes.fact(("widget", key_of(parts)), lambda: self._choose(parts))
+
+    def _choose(self, parts: list[Part]) -> str:
+        kinds = self.types(parts)
         offered = sn.choices(parts)
-        item_choices = sn.choices(self.nav.child_parts(parts, 0)) if "array" in kinds else None
+        item_choices = sn.choices(self.shapes.child_parts(parts, 0)) if "array" in kinds else None
         facts = {"choices": offered is not None, "item-choices": item_choices is not None,
                  "boolean": "boolean" in kinds, "object": "object" in kinds}
         forced = sn.first(parts, "x-widget")
@@ -240,7 +278,7 @@ class _Builder:
             return "radio" if len(offered) <= RADIO_MAX else "select"
         if "object" in kinds:
             return "group"
-        if any(sn.object_alternatives(self.nav, p, set()) for p in parts):
+        if any(self.object_alternatives(p, {}) for p in parts):
             return "alternatives"
         if kinds == {"null"}:
             return "readonly"
@@ -256,19 +294,29 @@ class _Builder:
 
     def field(self, path: list[str | int], parts: list[Part], value: Any, fallback_label: str,
               required: bool | None, depth: int, refs: frozenset[int]) -> FieldView | None:
+        view = self._field(path, parts, value, fallback_label, required, depth, refs)
+        if view is not None and self.withheld(parts):
+            withhold(view, self.withheld_views)
+        return view
+
+    def withheld(self, parts: list[Part]) -> bool:
+        """`x-autocomplete: off`: the answer is about someone other than the resident (a child, a spouse)."""
+        return self.shapes.fact(("withheld", key_of(parts)), lambda: bool(sn.first(parts, "x-autocomplete") == "off"))
+
+    def _field(self, path: list[str | int], parts: list[Part], value: Any, fallback_label: str,
+               required: bool | None, depth: int, refs: frozenset[int]) -> FieldView | None:
         if depth > MAX_DEPTH:
             return None
-        refs = refs | frozenset(id(p.schema) for p in parts)
-        kind = self.choose(parts)
-        widget = self.widget(kind)
+        static: FieldShape = self.shapes.fact(("field", self.lang, key_of(parts)), lambda: self.static(parts))
+        refs = refs | static.ids
+        kind, widget = static.kind, static.widget
         pointer = pointer_of(path)
-        nullable = "null" in sn.types(parts) and kind not in ("readonly", "alternatives")
         view = FieldView(pointer, self.unique(field_id(path)), name_of(pointer), widget.name, widget.macro,
-                         widget.group, self.text_of(parts, "title") or fallback_label,
-                         required=None if kind == "readonly" or required is None else required and not nullable,
-                         hint=self.hint(parts, kind), key=path[-1] if path else None)
-        if kind in _TEXT_LIKE or kind in ("date", "wareki-date", "file"):
-            self.control(view, parts, path, value)
+                         widget.group, static.title or fallback_label,
+                         required=None if kind == "readonly" or required is None else required and not static.nullable,
+                         hint=static.hint, key=path[-1] if path else None)
+        if kind in TEXT_LIKE or kind in ("date", "wareki-date", "file"):
+            self.control(view, static, value)
         elif kind in ("radio", "select", "yes-no", "checkboxes", "consent"):
             self.options(view, parts, value)
         elif kind == "readonly":
@@ -277,7 +325,7 @@ class _Builder:
         elif kind == "array":
             self.items(view, path, parts, value, depth, refs)
         elif kind == "alternatives":
-            own = [b for p in parts for _, bs in sn.object_alternatives(self.nav, p, set()) for b in bs]
+            own = [b for p in parts for _, bs in self.object_alternatives(p, {}) for b in bs]
             alt = self.alternatives(path, own, value, 0, depth, refs, frozenset())
             alt.label, alt.required, alt.hint, alt.key = view.label, view.required, view.hint, view.key
             return alt
@@ -285,70 +333,55 @@ class _Builder:
             view.children = self.object_fields(path, parts, value, depth, refs)
             tokens = PARENT_TOKENS.get(kind, {})
             for child in view.children:
-                if isinstance(child.key, str) and child.key in tokens and child.autocomplete is None:
-                    child.autocomplete = tokens[child.key]
+                if isinstance(child.key, str) and child.key in tokens and child.purpose is None:
+                    child.purpose = tokens[child.key]
+                    if child.autocomplete is None and child.id not in self.withheld_views:
+                        child.autocomplete = child.purpose
             if len(view.children) == 1 and view.children[0].widget == "alternatives" and not sn.properties(parts):
                 alt = view.children[0]
                 alt.label, alt.required, alt.hint, alt.key = view.label, view.required, view.hint, view.key
                 return alt
         return view
 
-    def control(self, view: FieldView, parts: list[Part], path: list[str | int], value: Any) -> None:
+    def static(self, parts: list[Part]) -> FieldShape:
+        """What a field is whatever its answer: read once per schema part and language."""
+        kind = self.choose(parts)
+        nullable = "null" in self.types(parts) and kind not in ("readonly", "alternatives")
+        return FieldShape(frozenset(id(p.schema) for p in parts), kind, self.widget(kind), nullable,
+                          self.text_of(parts, "title"), self.hint(parts, kind),
+                          control_attributes(self.nav, parts, kind, self.types(parts)))
+
+    def control(self, view: FieldView, static: FieldShape, value: Any) -> None:
         kind = view.widget
-        fmt = sn.first(parts, "format")
-        entry = self.nav_format(fmt)
         view.value = display(value)
+        (view.input_type, view.inputmode, view.autocomplete, view.spellcheck, view.css,
+         view.accept) = static.control
+        view.purpose = view.autocomplete if view.autocomplete != "off" else None
         if kind in ("date", "wareki-date"):
             view.parts = split_date(value, wareki=kind == "wareki-date")
-            # bday-* only where the definition says the date is the resident's own (not a child's, a dog's)
-            forced = sn.first(parts, "x-autocomplete")
-            if isinstance(forced, str) and forced.startswith("bday"):
-                view.autocomplete = "bday"
-            return
-        if kind == "file":
-            accept = sn.first(parts, "x-accept")
-            view.accept = ",".join(accept) if isinstance(accept, list) else None
+        elif kind == "file":
             info = self.attachments.get(value) if isinstance(value, str) else None
             view.upload = dict(info) if info is not None else None
-            return
-        kinds = sn.types(parts)
-        view.input_type = {"email": "email", "tel": "tel"}.get(kind, "text")
-        view.inputmode = {"number": "numeric" if "number" not in kinds else "decimal", "tel": "tel",
-                          "email": "email", "postal-code": "numeric", "my-number": "numeric",
-                          "corporate-number": "numeric"}.get(kind, entry[1] if entry else None)
-        view.autocomplete = {"email": "email", "tel": "tel", "postal-code": "postal-code",
-                             "my-number": "off", "corporate-number": "off"}.get(kind, entry[0] if entry else None)
-        if kind == "textarea":
-            view.autocomplete = None
-        forced = sn.first(parts, "x-autocomplete")
-        if isinstance(forced, str):
-            view.autocomplete = forced
-        elif sn.first(parts, "x-sensitive") is True:
-            view.autocomplete = "off"
-        if kind not in ("text", "textarea"):
-            view.spellcheck = False
-        view.css = {"postal-code": "input--short", "number": "input--medium", "tel": "input--medium",
-                    "my-number": "input--medium", "corporate-number": "input--medium"}.get(kind, "")
-
-    def nav_format(self, fmt: Any) -> tuple[str | None, str | None] | None:
-        registry = self.nav.formats
-        entry = registry.get(fmt) if registry is not None and isinstance(fmt, str) else None
-        return (entry.autocomplete, entry.inputmode) if entry is not None else None
 
     def options(self, view: FieldView, parts: list[Part], value: Any) -> None:
         kind = view.widget
         if kind == "consent":
             view.options = [Option(f"{view.id}--0", "true", text(self.lang, "agree"), value is True)]
             return
-        source = self.nav.child_parts(parts, 0) if kind == "checkboxes" else parts
+        offered = self.shapes.fact(("options", self.lang, kind, key_of(parts)), lambda: self.offered(parts, kind))
+        picked = {option_value(v) for v in value} if isinstance(value, list) else (
+            set() if empty(value) and value is not None else {option_value(value)})
+        view.options = [Option(f"{view.id}--{i}", shown_value, label, shown_value in picked)
+                        for i, (shown_value, label) in enumerate(offered)]
+
+    def offered(self, parts: list[Part], kind: str) -> tuple[tuple[str, str], ...]:
+        """(value as the form sends it, label) of each option of a field."""
+        source = self.shapes.child_parts(parts, 0) if kind == "checkboxes" else parts
         offered = sn.choices(source)
         if offered is None:  # yes-no on a plain boolean
             offered = [(True, text(self.lang, "yes")), (False, text(self.lang, "no"))]
-        picked = {option_value(v) for v in value} if isinstance(value, list) else (
-            set() if empty(value) and value is not None else {option_value(value)})
-        for i, (choice, label) in enumerate(offered):
-            shown = label if label is not None else self.choice_label(choice)
-            view.options.append(Option(f"{view.id}--{i}", option_value(choice), shown, option_value(choice) in picked))
+        return tuple((option_value(choice), label if label is not None else self.choice_label(choice))
+                     for choice, label in offered)
 
     def choice_label(self, choice: Any) -> str:
         if isinstance(choice, bool):
@@ -370,7 +403,7 @@ class _Builder:
         maximum = sn.first(parts, "maxItems")
         view.item_count = count
         for i in range(count):
-            item_parts = self.nav.child_parts(parts, i)
+            item_parts = self.shapes.child_parts(parts, i)
             title = self.text_of(item_parts, "title")
             label = title if i < prefix and title else text(self.lang, "item", label=title or view.label, n=i + 1)
             child = self.field([*path, i], item_parts, items[i] if i < len(items) else MISSING, label, None,
@@ -381,7 +414,7 @@ class _Builder:
             if i >= prefix and count > (minimum if isinstance(minimum, int) else 0):
                 child.remove_action = f"remove:{pointer_of([*path, i])}"
             view.children.append(child)
-        if self.nav.child_parts(parts, count) and (not isinstance(maximum, int) or count < maximum):
+        if self.shapes.child_parts(parts, count) and (not isinstance(maximum, int) or count < maximum):
             view.add_action = f"add:{view.pointer}"
 
     # -- page ----------------------------------------------------------------------------------

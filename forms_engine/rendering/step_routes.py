@@ -12,23 +12,29 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from forms_engine.api.deps import EngineState, LangDep, SessionDep, StateDep
+from forms_engine.api.deps import EngineState, LangDep, SessionDep, StateDep, get_language
 from forms_engine.drafts.schemas import CONFIRM, DraftState
-from forms_engine.rendering import posting, uploads
+from forms_engine.postal.service import default_lookup
+from forms_engine.rendering import postal_action, posting, uploads
 from forms_engine.rendering.context import (
     Current,
     already_page,
+    blank_answers,
     closed_page,
     confirm_url,
     current_draft,
     definition_or_404,
     drafts,
     flow_for,
+    is_blank,
+    may_hold_files,
     open_draft,
     page,
     procedure_context,
+    reading,
     redirect,
     remember,
+    shared_page,
     start_url,
     step_url,
 )
@@ -51,19 +57,40 @@ def _step(flow: Flow, step_id: str) -> StepRef:
 
 
 @router.get(STEP, response_class=HTMLResponse)
-def step_page(procedure_id: str, step_id: str, request: Request, state: StateDep, session: SessionDep,
-              lang: LangDep) -> Response:
+async def step_page(procedure_id: str, step_id: str, request: Request, state: StateDep) -> Response:
+    """A step from the draft. One thread-pool hand-off, for the database (the language is read here, the
+    session opened there)."""
+    lang = get_language(request)
     definition = definition_or_404(state, procedure_id)
     flow = flow_for(state, definition, lang)
     step = _step(flow, step_id)
-    current = open_draft(request, state, session, definition, lang)
-    if isinstance(current, Response):
-        return current
-    draft_state = current.state
-    errors = flow.errors(current.draft.answers, draft_state.choices, step.index) \
-        if request.query_params.get("check") == "1" else []
-    return render_step(request, state, session, flow, step, current.draft.answers, draft_state.choices, errors,
-                       status=422 if errors else 200)
+    return await run_in_threadpool(_show_step, request, state, flow, step)
+
+
+def _show_step(request: Request, state: EngineState, flow: Flow, step: StepRef) -> Response:
+    with reading(state) as session:
+        current = open_draft(request, state, session, flow.definition, flow.lang)
+        if isinstance(current, Response):
+            return current
+        check = request.query_params.get("check") == "1"
+        if not check and is_blank(request, flow.definition, current):
+            return _blank_step(request, state, flow, step)
+        draft_state = current.state
+        errors = flow.errors(current.draft.answers, draft_state.choices, step.index) if check else []
+        return render_step(request, state, session, flow, step, current.draft.answers, draft_state.choices,
+                           errors, status=422 if errors else 200)
+
+
+def _blank_step(request: Request, state: EngineState, flow: Flow, step: StepRef) -> Response:
+    """The step of a draft still as it was started: the same page for every resident but for the CSRF token,
+    built once per definition version, step, language and address."""
+    definition = flow.definition
+
+    def build() -> tuple[str, dict[str, Any]]:
+        answers, _ = blank_answers(request, definition)
+        return "form.html", step_context(request, state, flow, step, answers, {}, {}, [])
+
+    return shared_page(request, state, ("step", definition.id, definition.sha256, step.id), build, lang=flow.lang)
 
 
 @router.post(STEP, response_class=HTMLResponse)
@@ -97,12 +124,19 @@ def _save_step(request: Request, state: EngineState, session: Session, flow: Flo
     to_confirm = request.query_params.get("return") == "confirm"
     verb = posted.action.partition(":")[0]
     service = drafts(state, session)
-    if verb in ("add", "remove", "refresh"):
-        answers, choices, changed = apply_action(definition, answers, choices, posted.action)
+    if verb in ("add", "remove", "refresh", postal_action.VERB):
+        autofilled = None
+        if verb == postal_action.VERB:  # 「住所を自動入力」: empty parts of the address from its postal code
+            answers, autofilled = postal_action.apply(flow, answers, choices, posted.action.partition(":")[2],
+                                                      default_lookup())
+            changed = None
+        else:
+            answers, choices, changed = apply_action(definition, answers, choices, posted.action)
         service.save(current.draft, definition, answers, DraftState(step.id, choices))
         session.commit()
         response: Response = render_step(request, state, session, flow, step, answers, choices, problems,
-                                         status=422 if problems else 200, action=(verb, changed))
+                                         status=422 if problems else 200, action=(verb, changed),
+                                         autofilled=autofilled)
         return remember(request, response, state, current)
     if verb in ("save", "back"):
         service.save(current.draft, definition, answers, DraftState(step.id, choices))
@@ -131,24 +165,38 @@ def _back(flow: Flow, step: StepRef, to_confirm: bool) -> str:
 
 def render_step(request: Request, state: EngineState, session: Session, flow: Flow, step: StepRef, answers: Any,
                 choices: Mapping[str, int], errors: list[FieldError], *, status: int = 200,
-                action: tuple[str, str | None] | None = None) -> HTMLResponse:
+                action: tuple[str, str | None] | None = None,
+                autofilled: postal_action.Autofilled | None = None) -> HTMLResponse:
+    attachments = uploads.pending(session, [i for _, i in uploads.file_answers(flow.definition, answers)]) \
+        if may_hold_files(request, flow.definition) else {}
+    context = step_context(request, state, flow, step, answers, choices, attachments, errors, action=action,
+                           autofilled=autofilled)
+    return page(request, state, "form.html", context, status=status, lang=flow.lang)
+
+
+def step_context(request: Request, state: EngineState, flow: Flow, step: StepRef, answers: Any,
+                 choices: Mapping[str, int], attachments: Mapping[str, Mapping[str, Any]], errors: list[FieldError],
+                 *, action: tuple[str, str | None] | None = None,
+                 autofilled: postal_action.Autofilled | None = None) -> dict[str, Any]:
+    """What form.html shows of a step, but the CSRF token."""
     definition, lang = flow.definition, flow.lang
-    attachments = uploads.pending(session, [i for _, i in uploads.file_answers(definition, answers)])
     view = flow.page(flow.layout(answers, choices, attachments), step.index, errors)
     status_message, focus = _after_action(view, action, lang)
+    if autofilled is not None:
+        focus = postal_action.show(view, autofilled, lang)
     if view.summary:
         focus = "error-summary"
     to_confirm = request.query_params.get("return") == "confirm"
     context = procedure_context(definition, lang)
     heading = text(lang, "step_title", title=step.title, n=step.number, total=step.count)
-    return page(request, state, "form.html", {
+    return {
         **context,
         "title": page_title(heading, context["procedure"], state.settings.organisation_name,
                             error=bool(view.summary), lang=lang),
         "view": view, "step": step, "section": view.sections[0], "back_url": _back(flow, step, to_confirm),
         "action_url": step_url(definition.id, step.id, to_confirm=to_confirm),
         "status_message": status_message, "focus": focus,
-    }, status=status, lang=lang)
+    }
 
 
 def _after_action(view: FormView, action: tuple[str, str | None] | None, lang: str) -> tuple[str | None, str | None]:

@@ -1,14 +1,16 @@
 """The confirmation page's answers: what each step holds, worded as the receipt words it.
 
 The receipt's formatter (`receipts.layout.build_rows`) words every value: choices by their title,
-はい/いいえ, 和暦 dates, names and addresses on one line, 未入力. It is called once per question, so
-each gets its 「変更」 link. Two things differ from the resident's PDF and are prepared here before
-it: a `date` (not `wareki-date`) reads 「2025年4月1日」, and an `x-sensitive` value keeps its last
-four characters visible (the resident typed it and may check it) instead of being hidden whole.
+はい/いいえ, dates as 「令和7年（2025年）4月1日」 (`date` and `wareki-date` alike, see
+docs/adr/0004-dates-on-pages-and-receipts.md), names and addresses on one line, 未入力. It is called once
+per question, so each gets its 「変更」 link. What differs from the resident's PDF is prepared here before
+it: an `x-sensitive` value keeps its last four characters visible (the resident typed it and may check it)
+instead of being hidden whole, and on an English page a date reads 「1 April 2025」.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,10 +18,11 @@ from datetime import date
 from typing import Any
 
 from forms_engine.definitions.schemas import Definition
-from forms_engine.receipts.layout import Row, build_rows
+from forms_engine.receipts.layout import Row, Words, build_rows
 from forms_engine.rendering import schema_nav as sn
 from forms_engine.rendering.flow import ROOT, Layout, StepRef, questions
 from forms_engine.rendering.schema_nav import Part, SchemaNav
+from forms_engine.rendering.texts import text
 from forms_engine.rendering.views import FieldView
 from forms_engine.validation.formats import FormatRegistry
 
@@ -61,8 +64,8 @@ def mask_tail(value: str) -> str:
     return MASK * (len(value) - len(tail)) + tail
 
 
-def western_date(value: str) -> str:
-    """「2025-04-01」 -> 「2025年4月1日」 (anything else as it is)."""
+def western_date(value: str, lang: str = "ja") -> str:
+    """「2025-04-01」 -> 「2025年4月1日」 (「1 April 2025」 in English; anything else as it is)."""
     found = _ISO_DATE.fullmatch(value)
     if found is None:
         return value
@@ -70,14 +73,37 @@ def western_date(value: str) -> str:
         day = date(int(found[1]), int(found[2]), int(found[3]))
     except ValueError:
         return value
+    if lang == "en":
+        return f"{day.day} {calendar.month_name[day.month]} {day.year}"
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-class _Presenter:
-    """Answers prepared for the receipt's formatter: plain dates in the Western calendar, sensitive tails."""
+def english_titles(value: Any) -> Any:
+    """A copy of a schema whose `title`s are its `x-title-en`s where it gives them (labels and choices)."""
+    if isinstance(value, list):
+        return [english_titles(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: english_titles(v) for k, v in value.items()}
+    if isinstance(value.get("x-title-en"), str):
+        out["title"] = value["x-title-en"]
+    return out
 
-    def __init__(self, nav: SchemaNav) -> None:
+
+def words_for(lang: str) -> Words | None:
+    """The layout's words on an English page (None: the receipt's Japanese ones)."""
+    if lang != "en":
+        return None
+    return Words(unanswered=text(lang, "unanswered"), yes=text(lang, "yes"), no=text(lang, "no"),
+                 list_separator=text(lang, "list_separator"), other_heading=text(lang, "other_answers"))
+
+
+class _Presenter:
+    """Answers prepared for the receipt's formatter: sensitive tails; dates in English on an English page."""
+
+    def __init__(self, nav: SchemaNav, lang: str = "ja") -> None:
         self.nav = nav
+        self.lang = lang
         self.masked = False
 
     def value(self, parts: list[Part], value: Any, sensitive: bool, depth: int) -> Any:
@@ -93,26 +119,28 @@ class _Presenter:
         if isinstance(value, str) and sensitive:
             self.masked = True
             return mask_tail(value)
-        if isinstance(value, str) and sn.first(parts, "format") == "date" and sn.first(parts, "x-widget") != "wareki-date":
-            return western_date(value)
+        if isinstance(value, str) and sn.first(parts, "format") == "date" and self.lang == "en":
+            return western_date(value, self.lang)
         return value
 
 
 def confirmation(definition: Definition, formats: FormatRegistry, layout: Layout, answers: Any,
                  attachment_names: Mapping[str, str],
-                 change_url: Callable[[StepRef, FieldView], str]) -> Confirmation:
-    """Per step, each question it shows with its answer (normalised answers expected)."""
+                 change_url: Callable[[StepRef, FieldView], str], lang: str = "ja") -> Confirmation:
+    """Per step, each question it shows with its answer (normalised answers expected); in English, labels
+    and choices by their `x-title-en` where given."""
     nav = SchemaNav(definition, formats)
-    presenter = _Presenter(nav)
+    presenter = _Presenter(nav, lang)
     shown = presenter.value([nav.root], answers, False, 0)
     document = definition.document if isinstance(definition.document, dict) else {}
+    words = words_for(lang)
     out: list[StepAnswers] = []
     for step, section in zip(layout.steps, layout.view.sections, strict=True):
         lines: list[Answer] = []
         for top in section.fields:
             for key, question in questions(top):
-                rows = (_root_rows(document, shown) if key == ROOT
-                        else _rows(nav, document, key, shown, attachment_names))
+                rows = (_root_rows(document, shown, words) if key == ROOT
+                        else _rows(nav, document, key, shown, attachment_names, words))
                 for line in _tree(rows):
                     line.change_url = change_url(step, question)
                     lines.append(line)
@@ -121,7 +149,7 @@ def confirmation(definition: Definition, formats: FormatRegistry, layout: Layout
 
 
 def _rows(nav: SchemaNav, document: Mapping[str, Any], key: str, answers: Any,
-          attachment_names: Mapping[str, str]) -> list[Row]:
+          attachment_names: Mapping[str, str], words: Words | None = None) -> list[Row]:
     """The receipt rows of one top-level answer: the definition cut down to that one question."""
     declared = document.get("properties")
     schema: Any = declared.get(key) if isinstance(declared, Mapping) else None
@@ -131,14 +159,16 @@ def _rows(nav: SchemaNav, document: Mapping[str, Any], key: str, answers: Any,
     alone = {k: v for k, v in document.items() if k not in _OTHER_QUESTIONS}
     alone["properties"] = {key: schema}
     value = answers.get(key) if isinstance(answers, Mapping) else None
-    return build_rows(alone, {key: value} if value is not None else {}, attachment_names=attachment_names)
+    return build_rows(english_titles(alone) if words is not None else alone, {key: value} if value is not None else {},
+                      attachment_names=attachment_names, words=words)
 
 
-def _root_rows(document: Mapping[str, Any], answer: Any) -> list[Row]:
+def _root_rows(document: Mapping[str, Any], answer: Any, words: Words | None = None) -> list[Row]:
     """A definition whose answer is not an object: its one answer as one question."""
     shared = {k: document[k] for k in ("$defs", "definitions") if k in document}
     question = {k: v for k, v in document.items() if k not in ("$defs", "definitions", "x-procedure", "$schema")}
-    return build_rows({**shared, "properties": {"answer": question}}, {"answer": answer})
+    alone = {**shared, "properties": {"answer": question}}
+    return build_rows(english_titles(alone) if words is not None else alone, {"answer": answer}, words=words)
 
 
 def _tree(rows: list[Row]) -> list[Answer]:

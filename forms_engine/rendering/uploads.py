@@ -33,6 +33,10 @@ class StorageBackend(Protocol):
 
     def load(self, key: str) -> bytes: ...
 
+    def delete(self, key: str) -> None:
+        """Remove the file; a key already gone is no error (a purge run again after a crash)."""
+        ...
+
 
 class LocalFolder:
     """Files under one folder, written to a temporary name and renamed (never half-written)."""
@@ -55,6 +59,9 @@ class LocalFolder:
 
     def load(self, key: str) -> bytes:
         return self._path(key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
 
 BACKENDS: dict[str, Callable[[Settings], StorageBackend]] = {
@@ -156,6 +163,14 @@ def pending(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
     found = session.exec(select(Attachment).where(Attachment.id.in_(ids))).all()  # type: ignore[attr-defined]
     return {a.id: {"id": a.id, "name": a.name, "size": human_size(a.size), "media_type": a.media_type}
             for a in found if a.submission_id is None}
+
+
+def remove(storage: StorageBackend, keys: list[str]) -> int:
+    """Remove the files of attachments whose rows are already deleted and committed (`drafts purge`);
+    how many keys were handled."""
+    for key in keys:
+        storage.delete(key)
+    return len(keys)
 
 
 def claim(session: Session, submission_id: str, ids: list[str]) -> None:

@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 ROOT_NAME = "$"
@@ -27,6 +28,7 @@ _SUFFIX = re.compile(r"year|month|day|era|length|choice\d*")
 _ID_SAFE = re.compile(r"[A-Za-z0-9_]")
 
 
+@lru_cache(maxsize=4096, typed=True)  # the same few property names on every page
 def escape_token(token: str | int) -> str:
     text = str(token)
     if not text:
@@ -99,7 +101,8 @@ class FieldView:
     children: list[FieldView] = field(default_factory=list)
     input_type: str = "text"
     inputmode: str | None = None
-    autocomplete: str | None = None
+    autocomplete: str | None = None  # the token offered to the browser's autofill (None: no attribute)
+    purpose: str | None = None  # what the control is for, kept when `x-autocomplete: off` withholds the token
     spellcheck: bool | None = None
     css: str = ""
     accept: str | None = None
@@ -108,6 +111,7 @@ class FieldView:
     remove_action: str | None = None
     item_count: int | None = None  # arrays: how many items the page shows (posted back as @length)
     key: str | int | None = None  # the property name or item index this field answers
+    notice: str | None = None  # a status message shown with the widget (after 「住所を自動入力」)
 
     @property
     def error(self) -> str:
@@ -130,6 +134,15 @@ class FieldView:
     def invalid(self) -> bool:
         return bool(self.errors)
 
+    def part_autocomplete(self, part: str) -> str | None:
+        """The token of one box of a date (`bday` -> `bday-month`); none on a 和暦 year, which is not the
+        Western year that `bday-year` means (nor on the 元号)."""
+        if not self.autocomplete or self.autocomplete == "off":
+            return self.autocomplete
+        if part not in ("year", "month", "day") or (part == "year" and self.widget == "wareki-date"):
+            return None
+        return f"{self.autocomplete}-{part}"
+
     @property
     def focus_id(self) -> str | None:
         """The id of the first control of this field (where an error summary link goes)."""
@@ -151,6 +164,18 @@ class FieldView:
         yield self
         for child in self.children:
             yield from child.walk()
+
+
+def withhold(view: FieldView, withheld: set[str]) -> None:
+    """No autofill token on this field nor any part of it: the browser's autofill holds the resident's own
+    name, address and birthday, which must not land in a child's or a spouse's answer. The tokens are simply
+    left out rather than `autocomplete="off"` (which also turns off the browser's memory of typed values) or
+    `section-*` (which still offers the resident's own values). `autocomplete="off"` of sensitive numbers
+    stays; `purpose` keeps what each part is for (「住所を自動入力」 finds the postal code by it)."""
+    for found in view.walk():
+        withheld.add(found.id)
+        if found.autocomplete != "off":
+            found.autocomplete = None
 
 
 @dataclass

@@ -9,6 +9,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, Response
@@ -17,16 +18,20 @@ except ImportError as exc:  # pragma: no cover - a machine without the test extr
 
 from .audit import VIEWPORT, Auditor, PageRecord, state_name
 from .engine import Catalogue, sample_answers
-from .robot import DirectHands, OnPage, Robot, RobotError, Snapshot
+from .robot import DirectHands, OnPage, Robot, RobotError, Snapshot, css_string
 
 SITE_PAGES = (  # (path, state, required): the optional ones are checked when the engine has them
     ("/", "catalogue", True),
+    ("/?q=" + quote("ゴミ"), "catalogue:search", True),  # 粗大ごみ: found whatever the kana
+    ("/?q=" + quote("パスポート"), "catalogue:search:none", True),
+    ("/sitemap", "sitemap", True),
     ("/no-such-page", "not-found", True),
     ("/procedures/no-such-procedure", "not-found:procedure", True),
     ("/resume", "resume", False),
     ("/accessibility", "accessibility", False),
     ("/accessibility/results", "accessibility:results", False),
 )
+AUTOFILL_CODE = "１００－０００１"  # typed as a resident might: full-width, with a hyphen
 
 
 @dataclass
@@ -132,6 +137,11 @@ class Walks:
             self._empty_submit(walk, procedure, context.new_page(), save=True)
         finally:
             context.close()
+        context = self.new_context()
+        try:
+            self._autofill(walk, procedure, context.new_page())
+        finally:
+            context.close()
 
     def _empty_submit(self, walk: Walk, procedure: str, page: Page, *, record_steps: bool = False,
                       save: bool = False) -> None:
@@ -156,6 +166,29 @@ class Walks:
         if link.count():
             robot.on_page = self.recorder(walk, procedure, "link")
             robot.open(str(link.first.get_attribute("href")))
+
+    def _autofill(self, walk: Walk, procedure: str, page: Page) -> None:
+        """On the first page with 「住所を自動入力」: type a postal code, press the button; the page it comes
+        back as (`:autofill`, the address filled and a status message beside the button) is audited."""
+        robot = Robot(page, DirectHands(), self.base_url)
+        snap = robot.open(f"/procedures/{procedure}")
+        for _ in range(5):
+            if has_questions(snap) or snap.primary() is None:
+                break
+            snap = robot.submit()
+        value = next((str(a["value"]) for a in snap.raw["actions"] if str(a["value"]).startswith("postal:")), None)
+        target = snap.action(value) if value is not None else None
+        if value is None or target is None:
+            return
+        code = f"{value.removeprefix('postal:')}/postal_code"
+        if not snap.visible_named(code):
+            raise RobotError(f"{snap.url}: 「住所を自動入力」 without its postal code field {code!r}")
+        page.locator(f"main [name={css_string(code)}]").fill(AUTOFILL_CODE)
+        robot.on_page = self.recorder(walk, procedure, "autofill")
+        after = robot.press(target, "autofill")
+        if not any(c["value"] for c in after.controls if c["name"].startswith(code.removesuffix("postal_code"))
+                   and c["name"] != code and c["type"] != "hidden"):
+            raise RobotError(f"{after.url}: 「住所を自動入力」 filled nothing")
 
     # -- the site's own pages ------------------------------------------------------------------------
 

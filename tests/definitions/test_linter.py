@@ -83,6 +83,63 @@ def test_each_problem_is_reported_at_its_pointer(
     assert any(ptr == pointer and words in msg for _, ptr, msg in problems), problems
 
 
+NAME_WIDGET = {"type": "object", "title": "氏名", "x-widget": "name",
+               "properties": {"family": {"type": "string", "title": "姓"}, "given": {"type": "string", "title": "名"}}}
+
+
+def with_field(field: dict[str, Any]) -> dict[str, Any]:
+    return broken(lambda d: d["properties"].update(name=copy.deepcopy(field)))
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {**NAME_WIDGET, "x-autocomplete": "off"},  # someone else's name
+        {"type": "array", "title": "児童", "x-autocomplete": "off", "items": NAME_WIDGET},
+        {"type": "string", "title": "生年月日", "format": "date", "x-widget": "wareki-date", "x-autocomplete": "bday"},
+        {"type": "string", "title": "生年月日", "format": "date", "x-autocomplete": "bday"},
+        {"type": "string", "title": "配偶者の生年月日", "format": "date", "x-widget": "wareki-date", "x-autocomplete": "off"},
+        {"type": "string", "title": "団体名", "x-autocomplete": "organization"},
+        {"type": "string", "title": "電話番号", "format": "jp-phone", "x-widget": "tel", "x-autocomplete": "off"},
+    ],
+)
+def test_x_autocomplete_values_that_are_allowed(tmp_path: Path, field: dict[str, Any]) -> None:
+    assert lint(tmp_path, with_field(field)) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ({**NAME_WIDGET, "x-autocomplete": "family-name"},
+         "x-autocomplete 'family-name' は書けません。氏名・住所などのまとまりや選択肢には、"
+         "申請する本人以外の人についての項目であることを示す \"off\" だけを書けます"),
+        ({"type": "array", "title": "児童", "x-autocomplete": "on", "items": NAME_WIDGET},
+         "x-autocomplete 'on' は書けません。氏名・住所などのまとまりや選択肢には、"
+         "申請する本人以外の人についての項目であることを示す \"off\" だけを書けます"),
+        ({"type": "string", "title": "生年月日", "format": "date", "x-widget": "wareki-date", "x-autocomplete": "bday-year"},
+         "日付の x-autocomplete 'bday-year' は使えません。申請する本人の生年月日は \"bday\"、"
+         "本人以外の人の日付は \"off\" にしてください"),
+        ({"type": "string", "title": "氏名", "x-autocomplete": "full-name"},
+         "x-autocomplete 'full-name' は HTML の autocomplete の値ではありません"
+         "（例: organization、tel、email。本人以外の人についての項目は \"off\"）"),
+        ({"type": "string", "title": "氏名", "x-autocomplete": True},
+         "x-autocomplete は文字列です（\"off\"、\"bday\" または HTML の autocomplete の値）"),
+    ],
+)
+def test_x_autocomplete_values_that_are_refused_at_their_pointer(tmp_path: Path, field: dict[str, Any],
+                                                                   message: str) -> None:
+    assert lint(tmp_path, with_field(field)) == [("def0.json", "/properties/name/x-autocomplete", message)]
+
+
+def test_x_autocomplete_is_checked_where_it_stands_deep_in_the_schema(tmp_path: Path) -> None:
+    field = {"type": "array", "title": "児童",
+             "items": {"type": "object", "title": "児童", "properties": {
+                 "name": {**NAME_WIDGET, "x-autocomplete": "off"},
+                 "birth_date": {"type": "string", "title": "生年月日", "format": "date", "x-autocomplete": "bday-day"}}}}
+    assert [(p, m.split("。")[0]) for _, p, m in lint(tmp_path, with_field(field))] == [
+        ("/properties/name/items/properties/birth_date/x-autocomplete", "日付の x-autocomplete 'bday-day' は使えません")]
+
+
 def test_a_required_inside_then_may_name_the_parents_property(tmp_path: Path) -> None:
     doc = broken(lambda d: d.update({"if": {"properties": {"kind": {"const": "a"}}}, "then": {"required": ["note"]}}))
     assert lint(tmp_path, doc) == []

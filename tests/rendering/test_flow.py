@@ -206,7 +206,7 @@ def test_change_link_returns_to_the_confirmation(sink: TestClient) -> None:
     assert response.status_code == 303 and response.headers["location"] == CONFIRM
     values = values_of(sink.get(CONFIRM).text)
     assert values["電話番号"] == "080-1111-2222"
-    assert values["ペットの名前"] == "ポチ" and values["生年月日"] == "1985年4月1日"  # asked under a condition too
+    assert values["ペットの名前"] == "ポチ" and values["生年月日"] == "昭和60年（1985年）4月1日"  # asked under a condition too
     assert values["転入した日"] == "令和元年（2019年）5月1日" and values["関心のある分野"] == "健康、ごみ"
 
 
@@ -256,7 +256,7 @@ def test_the_confirmation_shows_normalised_values_as_on_the_receipt(make_client:
     assert values["番号"] == "123456789018" and values["個人番号"] == "********9018"
     assert "123456789018" not in html.replace(values["番号"], "", 1)  # the sensitive one shows its tail only
     assert "下4桁以外" in html
-    assert values["生年月日"] == "昭和60年（1985年）4月1日" and values["転入日"] == "2025年4月1日"
+    assert values["生年月日"] == "昭和60年（1985年）4月1日" and values["転入日"] == "令和7年（2025年）4月1日"
     assert values["種類"] == "更新" and values["急ぎ"] == "はい" and values["備考"] == "未入力"
     assert [h for h in re.findall(r'<h2 id="answers-\d+">(.*?)</h2>', html)] == ["申請者", "内容"]
     assert len(re.findall(r">変更<span class=\"visually-hidden\">", html)) == 11

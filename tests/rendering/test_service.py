@@ -144,7 +144,8 @@ def test_wareki_date_outside_its_era_says_which_date_was_meant(sink: DefinitionC
     view = build_form(definition, validator, answers, validator.validate(answers))  # type: ignore[arg-type]
     era = fields(view)["/era_date"]
     assert era.parts == {"era": "平成", "year": "31", "month": "5", "day": "1"}
-    assert era.errors == ["平成31年5月1日は存在しません（令和元年5月1日）"]
+    assert era.errors == ["転入した日の日付が元号と合っていません（平成は31年4月30日までです）。令和元年5月1日のことであれば、"
+                          "元号を「令和」、年を「元」にしてください"]
 
 
 def test_add_and_remove_keep_everything_else(sink: DefinitionCatalogue) -> None:
