@@ -33,67 +33,21 @@ import ipaddress
 import json
 import os
 import re
-import resource
-import shlex
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from _fixture import BENCH, FIXTURES, PROCEDURE_ID, load_answers, wrk_body_template
-from _machine import (
-    code_state,
-    command_line,
-    describe,
-    group_cpu_seconds,
-    group_members,
-    machine_busy,
-    named_cpu_delta,
-    named_cpu_seconds,
-    wait_until_quiet,
-)
+from _machine import code_state, command_line, describe, wait_until_quiet
+from _serve import DEFAULT_PG, FORMS_ENGINE, Run, http, postgres_database, run_wrk, server
 
-ROOT = Path(__file__).resolve().parent.parent
 LUA = BENCH / "wrk_report.lua"
-FORMS_ENGINE = ROOT / ".venv" / "bin" / "forms-engine"
 SUBMIT_PATH = f"/api/v1/procedures/{PROCEDURE_ID}/submissions"
-HOST = "127.0.0.1"  # load goes to loopback only
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@dataclass
-class Run:
-    label: str
-    wrk: dict[str, Any]
-    server_cpu_s: float
-    wrk_cpu_s: float
-    postgres_cpu_s: float
-    machine_busy_s: float
-    wall_s: float
-
-    @property
-    def ok(self) -> int:
-        return int(self.wrk["requests"] - self.wrk["non_2xx_3xx"])
-
-    @property
-    def rps(self) -> float:
-        return float(self.wrk["requests"] / (self.wrk["duration_us"] / 1e6))
-
-    @property
-    def socket_errors(self) -> int:
-        w = self.wrk
-        return int(w["connect_errors"] + w["read_errors"] + w["write_errors"] + w["timeouts"])
 
 
 @dataclass
@@ -105,105 +59,7 @@ class DbResult:
     stored_sample_ok: bool = False
 
 
-# -- the server -------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
-
-
-def http(method: str, url: str, body: bytes | None = None, timeout: float = 5.0) -> tuple[int, bytes]:
-    req = urllib.request.Request(url, data=body, method=method,
-                                 headers={"Content-Type": "application/json"} if body else {})
-    try:
-        with _DIRECT.open(req, timeout=timeout) as resp:
-            return int(resp.status), resp.read()
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read()
-
-
-@contextlib.contextmanager
-def server(database_url: str | None, data_dir: Path, args: argparse.Namespace) -> Iterator[tuple[str, int]]:
-    """`forms-engine serve` in its own process group; yields (base URL, process group id); always stopped."""
-    port = free_port()
-    cmd = [str(FORMS_ENGINE), "serve", "--host", HOST, "--port", str(port), "--workers", str(args.workers),
-           "--definitions", str(FIXTURES), "--log-level", args.log_level]
-    if database_url:
-        cmd += ["--database-url", database_url]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FORMS_ENGINE_")}
-    env["FORMS_ENGINE_DATA_DIR"] = str(data_dir)
-    log_path = data_dir / "server.log"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    print(f"  server: {shlex.join(cmd)}  (log: {log_path})")
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        base = f"http://{HOST}:{port}"
-        deadline = time.monotonic() + args.startup_timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {proc.returncode}:\n{tail(log_path)}")
-            with contextlib.suppress(OSError):
-                if http("GET", base + "/healthz", timeout=1)[0] == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no answer on /healthz after {args.startup_timeout} s:\n{tail(log_path)}")
-            time.sleep(0.2)
-        yield base, proc.pid
-    finally:
-        stop(proc)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the server's own process group (uvicorn and its workers), SIGKILL if it lingers."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-    if group_members(proc.pid):  # a worker left behind by a parent that died first
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 # -- databases --------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """A new database `bench_<random>` migrated by `forms-engine db upgrade`; dropped at the end."""
-    base = sa.engine.make_url(admin_url)
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    url = base.set(database=name).render_as_string(hide_password=False)
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        print(f"  created database {name}")
-        try:
-            subprocess.run([str(FORMS_ENGINE), "db", "upgrade", "--database-url", url], cwd=ROOT, check=True,
-                           capture_output=True, timeout=120)
-            yield url
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            print(f"  dropped database {name}")
-    finally:
-        admin.dispose()
-
-
 def stored_submissions(url: str) -> tuple[int, bool]:
     """(rows of bench-thirty in submissions, whether one row holds the normalised answers)."""
     engine = sa.create_engine(url)
@@ -223,32 +79,8 @@ def stored_submissions(url: str) -> tuple[int, bool]:
 
 
 # -- wrk --------------------------------------------------------------------------------------------
-def wrk_command(url: str, seconds: float, args: argparse.Namespace, body_file: Path | None) -> list[str]:
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds:g}s", f"--timeout={args.timeout:g}s",
-           "-s", str(LUA.relative_to(ROOT)), url]
-    if body_file is not None:
-        cmd += ["--", str(body_file.relative_to(ROOT) if body_file.is_relative_to(ROOT) else body_file)]
-    return cmd
-
-
-def run_wrk(label: str, url: str, seconds: float, args: argparse.Namespace, pgid: int,
-            body_file: Path | None, quiet: bool = False) -> Run:
-    cmd = wrk_command(url, seconds, args, body_file)
-    if not quiet:
-        print(f"  wrk:    {shlex.join(cmd)}")
-    server0, pg0, (busy0, _) = group_cpu_seconds(pgid), named_cpu_seconds("postgres"), machine_busy()
-    child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.monotonic()
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=seconds + args.timeout + 30)
-    wall = time.monotonic() - t0
-    child1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server1, pg1, (busy1, _) = group_cpu_seconds(pgid), named_cpu_seconds("postgres"), machine_busy()
-    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
-    if out.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-    wrk_cpu = (child1.ru_utime + child1.ru_stime) - (child0.ru_utime + child0.ru_stime)
-    return Run(label, json.loads(line.removeprefix("BENCH_JSON ")), server1 - server0, wrk_cpu,
-               named_cpu_delta(pg0, pg1), busy1 - busy0, wall)
+def script_args(body_file: Path | None) -> list[str]:
+    return [] if body_file is None else [str(body_file)]
 
 
 def bench_database(db: str, args: argparse.Namespace) -> DbResult:
@@ -265,7 +97,7 @@ def bench_database(db: str, args: argparse.Namespace) -> DbResult:
         body_file = Path(tmp) / "body.json"
         body_file.write_text(json.dumps({"answers": answers}, ensure_ascii=False) if args.same_body
                              else wrk_body_template(answers), encoding="utf-8")
-        base, pgid = stack.enter_context(server(serve_url, data_dir, args))
+        base, pgid = stack.enter_context(server(serve_url, data_dir, args, FIXTURES))
         status, answer = http("POST", base + SUBMIT_PATH, json.dumps({"answers": answers}).encode())
         if status != 201:
             raise RuntimeError(f"the check submission got {status}: {answer[:500]!r}")
@@ -273,10 +105,10 @@ def bench_database(db: str, args: argparse.Namespace) -> DbResult:
         for label, path, body in (("GET /healthz", "/healthz", None),
                                   ("POST .../submissions", SUBMIT_PATH, body_file)):
             if args.warmup > 0:
-                warm = run_wrk(label, base + path, args.warmup, args, pgid, body, quiet=True)
+                warm = run_wrk(label, base + path, args.warmup, args, pgid, LUA, script_args(body), quiet=True)
                 if body is not None:
                     expected += warm.ok
-            run = run_wrk(label, base + path, args.duration, args, pgid, body)
+            run = run_wrk(label, base + path, args.duration, args, pgid, LUA, script_args(body))
             result.runs.append(run)
             if body is not None:
                 expected += run.ok
@@ -362,9 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([{
             "db": r.db, "stored": r.stored, "expected_min": r.expected_min,
-            "runs": [{"label": x.label, "rps": x.rps, "server_cpu_s": x.server_cpu_s, "wrk_cpu_s": x.wrk_cpu_s,
-                      "postgres_cpu_s": x.postgres_cpu_s,
-                      "machine_busy_s": x.machine_busy_s, "wall_s": x.wall_s, **x.wrk} for x in r.runs],
+            "runs": [x.as_json() for x in r.runs],
         } for r in results], indent=2), encoding="utf-8")
     return 0
 

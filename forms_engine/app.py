@@ -15,10 +15,16 @@ from forms_engine.definitions.routes import router as procedures_router
 from forms_engine.definitions.service import DefinitionCatalogue
 from forms_engine.postal.routes import router as postal_router
 from forms_engine.receipts.routes import router as receipts_router
+from forms_engine.rendering.language_routes import router as language_router
 from forms_engine.rendering.routes import router as pages_router
 from forms_engine.rendering.widgets import WidgetRegistry, default_widgets
+from forms_engine.residents.pages import router as resident_pages_router
+from forms_engine.residents.routes import router as auth_router
+from forms_engine.residents.service import AuthConfig
 from forms_engine.signatures.routes import router as signatures_router
 from forms_engine.signatures.service import build_verifier
+from forms_engine.staff.pages import router as staff_pages_router
+from forms_engine.staff.routes import router as staff_router
 from forms_engine.submissions.routes import router as submissions_router
 from forms_engine.validation.formats import FormatRegistry, default_registry
 
@@ -42,13 +48,19 @@ def create_app(
         secret_key=settings.ensure_secret_key(),
         sign_verifier=build_verifier(settings),
     )
+    app.state.residents = AuthConfig.from_settings(settings)  # login with the 利用者証明用 certificate
     errors.install(app)
     app.include_router(procedures_router)
     app.include_router(submissions_router)
     app.include_router(signatures_router)
+    app.include_router(auth_router)
     app.include_router(receipts_router)
     app.include_router(postal_router)
     app.include_router(accessibility_router)
+    app.include_router(language_router)
+    app.include_router(resident_pages_router)
+    app.include_router(staff_router)  # the back office: API (forms_engine/staff/routes.py)
+    app.include_router(staff_pages_router)  # … and pages under /staff/
     app.include_router(pages_router)
 
     @app.get("/healthz", include_in_schema=False)

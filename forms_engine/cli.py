@@ -8,7 +8,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from forms_engine.audit import commands as audit_commands
 from forms_engine.config import Settings
+from forms_engine.signatures import commands as signature_commands
+from forms_engine.signatures import recheck as signature_recheck
+from forms_engine.staff import commands as staff_commands
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -53,16 +57,18 @@ def cmd_drafts_purge(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
     from forms_engine.db import engine_for, upgrade
-    from forms_engine.drafts.service import purge
+    from forms_engine.drafts.service import purge_with_uploads
+    from forms_engine.rendering.uploads import remove, storage_for
 
     settings = _settings(args)
     engine = engine_for(settings)
     if settings.is_embedded_sqlite:
         upgrade(engine)  # as `serve` does: the embedded database is always at the latest schema
     with Session(engine) as session:
-        purged = purge(session)
-        session.commit()
-    print(f"{purged} 件の期限切れの下書きを削除しました", file=sys.stderr)
+        purged = purge_with_uploads(session)
+        session.commit()  # the rows first; only then their files (see drafts.schemas.Purged)
+    removed = remove(storage_for(settings), purged.storage_keys)
+    print(f"{purged.drafts} 件の期限切れの下書きを削除しました（添付ファイル {removed} 件）", file=sys.stderr)
     return 0
 
 
@@ -115,9 +121,13 @@ def parser() -> argparse.ArgumentParser:
 
     drafts = sub.add_parser("drafts", help="drafts residents saved between steps")
     drafts_sub = drafts.add_subparsers(dest="drafts_command", required=True)
-    purge = drafts_sub.add_parser("purge", help="delete the drafts whose retention has ended")
+    purge = drafts_sub.add_parser("purge", help="delete the drafts whose retention has ended, and their uploads")
     purge.add_argument("--database-url")
     purge.set_defaults(func=cmd_drafts_purge)
+    signature_commands.add_parser(sub)  # dev-sign: a TEST signer (forms_engine/signatures/commands.py)
+    signature_recheck.add_parser(sub)  # signatures recheck (forms_engine/signatures/recheck.py)
+    staff_commands.add_parser(sub)  # staff add | staff token (forms_engine/staff/commands.py)
+    audit_commands.add_parser(sub)  # audit verify (forms_engine/audit/commands.py)
     return p
 
 

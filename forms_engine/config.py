@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,8 +31,18 @@ class Settings(BaseSettings):
     jpki_auth_anchors: Path | None = None
     jpki_allow_test_policy: bool = False
     crl_dir: Path | None = None
+    jpki_ocsp_url: str | None = None  # asked first, before the CRL folder (revocation of both purposes)
+    jpki_auth_revocation: Literal["require", "best_effort"] = "require"  # login when revocation is unknown?
+    resident_session_idle_minutes: int = Field(default=30, ge=1)  # 申請履歴: logged out after this idle time
+    resident_session_max_hours: int = Field(default=12, ge=1)
     signing_request_ttl_seconds: int = 300
     draft_retention_hours: int = Field(default=72, ge=MIN_DRAFT_RETENTION_HOURS)
+    resume_max_failures: int = Field(default=10, ge=1)  # wrong resume codes per client and window
+    resume_window_minutes: int = Field(default=10, ge=1)
+    staff_session_idle_minutes: int = Field(default=30, ge=1)  # back office: logged out after this idle time
+    staff_session_max_hours: int = Field(default=12, ge=1)  # … and this long after logging in, whatever happens
+    staff_login_max_failures: int = Field(default=5, ge=1)  # wrong passwords per login and client network
+    staff_login_window_minutes: int = Field(default=15, ge=1)
 
     @property
     def effective_database_url(self) -> str:

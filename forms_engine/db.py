@@ -15,6 +15,9 @@ from sqlmodel import Session, create_engine
 from forms_engine.config import Settings
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
+READ_ONLY_OPTION = "forms_engine_read_only"
+"""Execution option of a session that only reads (`Session(engine, execution_options={READ_ONLY_OPTION: True})`):
+on SQLite its transaction is a plain deferred BEGIN, outside the writers' queue."""
 
 
 def make_engine(url: str) -> Engine:
@@ -46,6 +49,9 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
+            if conn.get_execution_options().get(READ_ONLY_OPTION):
+                conn.exec_driver_sql("BEGIN")  # a reader: a WAL snapshot, no write lock, never waits for writers
+                return
             if writer.acquire(timeout=30):
                 conn.info["fe_writer"] = True
             try:

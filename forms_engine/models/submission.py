@@ -13,7 +13,8 @@ from forms_engine.models.types import JSONType, UTCDateTime, utcnow
 
 class Submission(SQLModel, table=True):
     __tablename__ = "submissions"
-    __table_args__ = (Index("ix_submissions_procedure_received", "procedure_id", "received_at"),)
+    __table_args__ = (Index("ix_submissions_procedure_received", "procedure_id", "received_at"),
+                      Index("ix_submissions_resident_received", "resident_account_id", "received_at"))
 
     id: str = Field(primary_key=True, max_length=36)
     receipt_number: str = Field(unique=True, max_length=20)
@@ -24,6 +25,8 @@ class Submission(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     status: str = Field(default="received", max_length=32)
     signature: dict[str, Any] | None = Field(default=None, sa_column=Column("signature", JSONType))
+    # the resident logged in (申請履歴) when it was filed; None for everyone else
+    resident_account_id: str | None = Field(default=None, foreign_key="resident_accounts.id", max_length=36)
 
 
 class Attachment(SQLModel, table=True):
