@@ -19,8 +19,9 @@ from forms_engine.config import Settings
 from forms_engine.definitions.schemas import Definition
 from forms_engine.models import SigningRequest
 from forms_engine.signatures import repository
+from forms_engine.signatures.revocation_sources import revocation_checker
 from forms_engine.signatures.schemas import ClientStatus, SigningProgress, Stage
-from signing import Check, CrlFolderChecker, JpkiVerifier, NotChecked, TrustAnchors, holder_fields
+from signing import Check, JpkiVerifier, TrustAnchors, holder_fields
 from signing.canonical import canonical_payload, payload_sha256
 from signing.cms import CmsError, parse_detached
 
@@ -43,8 +44,8 @@ def build_verifier(settings: Settings) -> JpkiVerifier | None:
     anchors = TrustAnchors.load(settings.jpki_sign_anchors, allow_test_policy=settings.jpki_allow_test_policy)
     if not anchors.certificates:
         return None
-    revocation = CrlFolderChecker(settings.crl_dir) if settings.crl_dir is not None else NotChecked()
-    return JpkiVerifier(anchors, revocation, purpose="sign")
+    # the same sources as login and `signatures recheck`: OCSP first when configured, then the CRL folder
+    return JpkiVerifier(anchors, revocation_checker(settings), purpose="sign")
 
 
 def answers_sha256(answers: Any) -> str:
