@@ -24,10 +24,12 @@ from forms_engine.staff import web
 from forms_engine.staff.presenter import detail_view, item_view
 from forms_engine.staff.schemas import Actor, ListFilter
 from forms_engine.staff.service import BadRequest, parse_bound
+from forms_engine.staff.workflow import LABELS, Refused, change_by_staff
 
 router = APIRouter(include_in_schema=False)
 LOGIN_FAILED = "ログインIDまたはパスワードが正しくありません。"
-_NOTICES = {"logged_out": "ログアウトしました。", "revoked": "API トークンを無効にしました。"}
+_NOTICES = {"logged_out": "ログアウトしました。", "revoked": "API トークンを無効にしました。",
+            "status": "状態を変えました。"}
 
 
 def _render(request: Request, state: EngineState, template: str, heading: str, context: dict[str, Any], *,
@@ -171,6 +173,7 @@ def procedure_page(procedure_id: str, request: Request, state: StateDep, session
         next_url = f"/staff/procedures/{procedure_id}?" + urlencode({**filters, "cursor": listed.next_cursor})
     return _render(request, state, "staff/procedure.html", service.title(procedure_id), {
         **_who(actor), "procedure_id": procedure_id, "query": query, "problem": problem,
+        "statuses": list(LABELS.items()),
         "items": [item_view(s) for s in listed.items] if listed is not None else [],
         "next_url": next_url, "first_url": f"/staff/procedures/{procedure_id}?" + urlencode(filters) if cursor else None,
         "focus": "problem" if problem else None,
@@ -182,6 +185,13 @@ def submission_page(number: str, request: Request, state: StateDep, session: Ses
     actor = web.page_actor(request, state, session)
     if isinstance(actor, Response):
         return actor
+    return _submission(request, state, session, actor, number,
+                       notice=_NOTICES.get(request.query_params.get("notice", "")))
+
+
+def _submission(request: Request, state: EngineState, session: Session, actor: Actor, number: str, *,
+                notice: str | None = None, refused: Refused | None = None, chosen: dict[str, str] | None = None,
+                ) -> Response:
     service = web.review(state, session, actor)
     detail = service.detail(number, "page")
     session.commit()  # the view is audited before the page is sent
@@ -189,7 +199,37 @@ def submission_page(number: str, request: Request, state: StateDep, session: Ses
         return _not_found(request)
     view = detail_view(detail)
     return _render(request, state, "staff/submission.html", f"受付番号 {detail.submission.receipt_number}", {
-        **_who(actor), **view, "procedure": service.title(detail.submission.procedure_id)})
+        **_who(actor), **view, "procedure": service.title(detail.submission.procedure_id), "notice": notice,
+        "problem": refused.message if refused is not None else None,
+        "problem_field": refused.pointer.lstrip("/") if refused is not None else "",
+        "chosen": chosen or {"status": "", "reason": ""}, "focus": "problem" if refused else "notice" if notice else None,
+    }, status=refused.status if refused is not None else 200, error=refused is not None)
+
+
+@router.post("/staff/submissions/{number}/status", response_class=HTMLResponse)
+async def change_status(number: str, request: Request, state: StateDep, session: SessionDep) -> Response:
+    form = await _form(request, state)
+    if form is None:
+        return error_page(request, 403, "")
+    return await run_in_threadpool(_change_status, number, request, state, session, form)
+
+
+def _change_status(number: str, request: Request, state: EngineState, session: Session,
+                   form: dict[str, str]) -> Response:
+    actor = web.page_actor(request, state, session)
+    if isinstance(actor, Response):
+        return actor
+    chosen = {"status": form.get("status", "")[:32], "reason": form.get("reason", "")[:4000]}
+    try:
+        changed = change_by_staff(web.review(state, session, actor), number, chosen["status"], chosen["reason"],
+                                  form.get("from", "")[:32] or None, "page")
+    except Refused as exc:
+        session.commit()  # nothing was changed; the session's activity is kept
+        return _submission(request, state, session, actor, number, refused=exc, chosen=chosen)
+    session.commit()
+    if changed is None:
+        return _not_found(request)
+    return redirect(f"/staff/submissions/{changed.submission.receipt_number}?notice=status#status-form")
 
 
 # -- API tokens ------------------------------------------------------------------------------------

@@ -13,14 +13,11 @@ from forms_engine.receipts.layout import Row, build_rows
 from forms_engine.receipts.sections import signature_pairs
 from forms_engine.rendering.summary import Answer
 from forms_engine.staff.service import MASK, Detail
+from forms_engine.staff.workflow import label as status_label
+from forms_engine.staff.workflow import next_statuses
 
-STATUS_LABELS = {"received": "受付済み"}
 RIGHT_LABELS = {"view": "閲覧", "review": "審査", "export": "出力", "sensitive": "機微情報の閲覧",
                 "manage": "職員の管理"}
-
-
-def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status)
 
 
 def item_view(submission: Submission) -> dict[str, str]:
@@ -84,4 +81,7 @@ def detail_view(detail: Detail) -> dict[str, Any]:
         "history": history,
         "receipt_url": f"/api/v1/staff/receipts/{s.receipt_number}.pdf",
         "rights": "・".join(label for right, label in RIGHT_LABELS.items() if right in detail.rights),
+        "current_status": s.status,
+        "next_statuses": [{"value": to, "label": status_label(to)} for to in next_statuses(s.status, "staff")]
+        if "review" in detail.rights else [],
     }

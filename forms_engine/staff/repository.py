@@ -194,3 +194,11 @@ def add_event(session: Session, event: SubmissionEvent) -> None:
     session.add(event)
     session.flush()
 
+
+def set_status(session: Session, submission_id: str, expected: str, to: str) -> bool:
+    """Compare-and-set: the status becomes ``to`` only while it still is ``expected`` (False otherwise), so two
+    reviewers acting at once cannot both change it, on either database."""
+    table = _t(Submission)
+    result = session.execute(update(table).where(table.c.id == submission_id, table.c.status == expected)
+                             .values(status=to))
+    return bool(getattr(result, "rowcount", 0) == 1)

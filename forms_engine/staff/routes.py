@@ -14,11 +14,14 @@ from forms_engine.staff.schemas import (
     AttachmentOut,
     HistoryOut,
     ListFilter,
+    StatusChanged,
+    StatusChangeIn,
     SubmissionDetail,
     SubmissionItem,
     SubmissionPage,
 )
 from forms_engine.staff.service import BadRequest, Detail, Page, parse_bound
+from forms_engine.staff.workflow import Refused, change_by_staff
 from forms_engine.submissions.schemas import ErrorBody
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -112,3 +115,34 @@ def office_receipt(number: str, request: Request, state: StateDep, session: Sess
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="uketsukehyo-{submission.receipt_number}.pdf"',
         "Cache-Control": "private, no-store"})
+
+
+@router.post("/submissions/{number}/status", response_model=StatusChanged, responses={
+    **_ERRORS, 403: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    summary="Change a submission's status (reviewer or admin of its department)",
+    description="Allowed changes: received → reviewing or correction_requested; reviewing → completed, rejected or "
+                "correction_requested. `reason` is required for rejected and correction_requested. A `from` other "
+                "than the current status, or a change not allowed from it, answers 409 with `current_status` "
+                "(and `allowed` for the latter); a staff member of the department without the reviewer role 403. "
+                "Bearer tokens only: the staff page has its own form.")
+def change_status(number: str, change: StatusChangeIn, request: Request, state: StateDep,
+                  session: SessionDep) -> Any:
+    secret = web.bearer(request)  # a bearer token only: browsers change status by the page's form (CSRF)
+    actor = web.auth(state, session).bearer(secret) if secret is not None else None
+    if actor is None:
+        session.commit()
+        return web.unauthorised()
+    try:
+        changed = change_by_staff(web.review(state, session, actor), number, change.status, change.reason,
+                                  change.expected, "api")
+    except Refused as exc:
+        session.commit()  # nothing was changed (refusals come before any write); the token's use is kept
+        return JSONResponse(exc.body(), status_code=exc.status)
+    session.commit()
+    if changed is None:
+        return web.not_found()
+    e = changed.event
+    return JSONResponse(StatusChanged(
+        receipt_number=changed.submission.receipt_number, status=changed.submission.status,
+        event=HistoryOut(at=e.at, actor=e.actor, from_status=e.from_status, to_status=e.to_status, reason=e.reason),
+    ).model_dump(mode="json"))

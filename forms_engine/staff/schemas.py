@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["viewer", "reviewer", "exporter", "sensitive", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "reviewer", "exporter", "sensitive", "admin")
@@ -113,3 +113,21 @@ class SubmissionDetail(BaseModel):
     attachments: list[AttachmentOut]
     signature: dict[str, Any] | None
     history: list[HistoryOut]
+
+
+class StatusChangeIn(BaseModel):
+    """A reviewer's change of status (forms_engine/staff/workflow.py has the allowed changes)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    status: str = Field(max_length=32, description="received, reviewing, completed, rejected or correction_requested")
+    reason: str | None = Field(default=None, description="Required for rejected and correction_requested; the "
+                                                         "resident is told it")
+    expected: str | None = Field(default=None, alias="from", max_length=32,
+                                 description="The status the client saw; another current status answers 409")
+
+
+class StatusChanged(BaseModel):
+    receipt_number: str
+    status: str
+    event: HistoryOut
