@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 
@@ -172,7 +173,7 @@ def test_child_allowance_is_signed_and_filed_in_chromium(browser: Any, signing_e
 def receipt_text(page: Any, tmp_path: Path) -> str:
     """The text of the PDF 控え the completion page links to, as pdftotext reads it."""
     href = page.locator("main a[href*='/receipts/']").first.get_attribute("href")
-    response = page.request.get(href)
+    response = page.request.get(urljoin(page.url, href))
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     pdf = tmp_path / "receipt.pdf"
     pdf.write_bytes(response.body())
