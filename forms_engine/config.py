@@ -6,8 +6,10 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from forms_engine.submissions.protection import Keyring
 
 MIN_DRAFT_RETENTION_HOURS = 20
 """WCAG 2.2.1: drafts kept at least 20 hours need no time-out warning."""
@@ -22,6 +24,7 @@ class Settings(BaseSettings):
     definitions_dir: Path = Path("form_definitions")
     data_dir: Path = Path("var")
     secret_key: str | None = None
+    key_file: Path | None = None  # keys of the sensitive answers (encrypted at rest); never in the database
     organisation_name: str = "forms-engine 見本市"
     max_body_bytes: int = 1_048_576
     max_form_bytes: int = 33_554_432
@@ -43,6 +46,18 @@ class Settings(BaseSettings):
     staff_session_max_hours: int = Field(default=12, ge=1)  # … and this long after logging in, whatever happens
     staff_login_max_failures: int = Field(default=5, ge=1)  # wrong passwords per login and client network
     staff_login_window_minutes: int = Field(default=15, ge=1)
+
+    _keyring: Keyring | None = PrivateAttr(default=None)
+
+    @property
+    def answers_key_file(self) -> Path:
+        return self.key_file if self.key_file is not None else self.data_dir / "keys" / "answers.key"
+
+    def answers_keyring(self) -> Keyring:
+        """The keys of sensitive answers, read once from the key file (created 0600 on first start)."""
+        if self._keyring is None:
+            self._keyring = Keyring.load_or_create(self.answers_key_file)
+        return self._keyring
 
     @property
     def effective_database_url(self) -> str:

@@ -55,7 +55,8 @@ def signing_service(state: EngineState, session: Session) -> SigningService:
 
 
 def submission_service(state: EngineState, session: Session) -> SubmissionService:
-    return SubmissionService(session, state.secret_key, signing_service(state, session))
+    return SubmissionService(session, state.secret_key, signing_service(state, session),
+                             state.settings.answers_keyring())
 
 
 StateDep = Annotated[EngineState, Depends(get_state)]

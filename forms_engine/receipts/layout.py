@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
+from forms_engine.definitions.sensitivity import is_sensitive
 from forms_engine.japanese.wareki import display_iso_date, format_jst
 
 __all__ = ["MASKED", "OTHER_HEADING", "UNANSWERED", "Row", "Words", "build_rows"]
@@ -232,7 +233,7 @@ class _Builder:
     ) -> None:
         """Rows for one answer; ``flatten``: a group's fields at ``depth`` without its own heading."""
         schema = self.resolve(schema)
-        sensitive = sensitive or schema.get("x-sensitive") is True
+        sensitive = sensitive or is_sensitive([schema])
         if _is_empty(value):
             rows.append(Row(depth, label, self.words.unanswered))
         elif sensitive and self.mask:
@@ -275,7 +276,7 @@ class _Builder:
         keys = set(value)
         properties = schema.get("properties")
         declared: Mapping[str, Any] = properties if isinstance(properties, Mapping) else {}
-        if self.mask and any(self.resolve(sub).get("x-sensitive") is True for sub in declared.values()):
+        if self.mask and any(is_sensitive([self.resolve(sub)]) for sub in declared.values()):
             return None
         widget = schema.get("x-widget")
         if keys <= _NAME_KEYS and (widget in ("name", "furigana") or (declared and set(declared) <= _NAME_KEYS)):

@@ -14,23 +14,26 @@ from forms_engine.models import Submission
 from forms_engine.receipts import repository
 from forms_engine.receipts.schemas import AttachmentInfo, Copy, ReceiptData
 from forms_engine.receipts.service import render_receipt
+from forms_engine.submissions.protection import unseal
 from forms_engine.submissions.service import submission_digest
 
 
 def receipt_data(session: Session, settings: Settings, submission: Submission) -> ReceiptData:
+    """What the receipt prints, sensitive answers decrypted (masking is the renderer's choice per copy)."""
     version = definitions_repo.get_version(session, submission.definition_sha256)
     if version is None:  # the foreign key makes this impossible short of manual deletion
         raise LookupError(f"definition {submission.definition_sha256} of {submission.receipt_number} is missing")
     document = version.document
     meta = document.get("x-procedure", {})
-    answers = submission.answers if isinstance(submission.answers, dict) else {"": submission.answers}
+    filed = unseal(submission.answers, document, submission.id, settings.answers_keyring())
+    answers = filed if isinstance(filed, dict) else {"": filed}
     attachments = [AttachmentInfo(id=item.id, name=item.name, media_type=item.media_type, size=item.size,
                                   sha256=item.sha256) for item in repository.attachments_of(session, submission.id)]
     return ReceiptData(
         organisation=settings.organisation_name, department_name=str(meta.get("department_name", "")),
         procedure_title=str(document.get("title", submission.procedure_id)),
         procedure_version=submission.procedure_version, definition_document=document,
-        receipt_number=submission.receipt_number, submission_sha256=submission_digest(submission),
+        receipt_number=submission.receipt_number, submission_sha256=submission_digest(submission, filed),
         received_at=submission.received_at, answers=answers, attachments=attachments, signature=submission.signature,
         fee=meta.get("fee"), contact=str(meta.get("contact", "")))
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from forms_engine.definitions.schemas import Definition
+from forms_engine.definitions.sensitivity import is_sensitive
 from forms_engine.rendering import schema_nav as sn
 from forms_engine.rendering.schema_nav import Part, SchemaNav
 from forms_engine.rendering.widgets import Widget, WidgetRegistry
@@ -123,7 +124,7 @@ def control_attributes(nav: SchemaNav, parts: list[Part], kind: str, kinds: Set[
     forced = sn.first(parts, "x-autocomplete")
     if isinstance(forced, str) and forced != "off":  # "off" (someone else's answer): the page builder withholds
         autocomplete = forced
-    elif sn.first(parts, "x-sensitive") is True:
+    elif is_sensitive(p.schema for p in parts):
         autocomplete = "off"
     css = {"postal-code": "input--short", "number": "input--medium", "tel": "input--medium",
            "my-number": "input--medium", "corporate-number": "input--medium"}.get(kind, "")

@@ -4,7 +4,7 @@ The receipt's formatter (`receipts.layout.build_rows`) words every value: choice
 はい/いいえ, dates as 「令和7年（2025年）4月1日」 (`date` and `wareki-date` alike, see
 docs/adr/0004-dates-on-pages-and-receipts.md), names and addresses on one line, 未入力. It is called once
 per question, so each gets its 「変更」 link. What differs from the resident's PDF is prepared here before
-it: an `x-sensitive` value keeps its last four characters visible (the resident typed it and may check it)
+it: a sensitive value (`definitions.sensitivity`: `x-sensitive`, a マイナンバー) keeps its last four characters visible (the resident typed it and may check it)
 instead of being hidden whole, and on an English page a date reads 「1 April 2025」.
 """
 
@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from forms_engine.definitions.schemas import Definition
+from forms_engine.definitions.sensitivity import is_sensitive
 from forms_engine.receipts.layout import Row, Words, build_rows
 from forms_engine.rendering import schema_nav as sn
 from forms_engine.rendering.flow import ROOT, Layout, StepRef, questions
@@ -110,7 +111,7 @@ class _Presenter:
         if depth > _MAX_DEPTH:
             return value
         parts = self.nav.flatten(parts, loose=True)
-        sensitive = sensitive or sn.first(parts, "x-sensitive") is True
+        sensitive = sensitive or is_sensitive(p.schema for p in parts)
         if isinstance(value, dict):
             parts = self.nav.applied(parts, value)
             return {k: self.value(self.nav.child_parts(parts, k), v, sensitive, depth + 1) for k, v in value.items()}

@@ -1,6 +1,6 @@
 """Review rules: which procedures a staff member sees (departments where they hold a role; anything else is
 "not found"), the submission list (filters, keyset pages), one submission (answers, attachments, signature,
-history), the 受付票, and the masking of ``x-sensitive`` values. Every view is audited."""
+history), the 受付票, and the masking of sensitive values (decrypted only for the ``sensitive`` role). Every view is audited."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlmodel import Session
 from forms_engine.audit import service as audit
 from forms_engine.config import Settings
 from forms_engine.definitions.schemas import Definition
+from forms_engine.definitions.sensitivity import replace_at, sensitive_pointers
 from forms_engine.definitions.service import DefinitionCatalogue
 from forms_engine.models import Attachment, Submission, SubmissionEvent
 from forms_engine.receipts.service import render_receipt
@@ -26,13 +27,12 @@ from forms_engine.receipts.store import receipt_data, receipt_pdf
 from forms_engine.staff import repository
 from forms_engine.staff.schemas import Actor, Cursor, ListFilter, Right
 from forms_engine.submissions import receipt_number
+from forms_engine.submissions.protection import unseal
 
 MASK = "●●●●"
 JST = ZoneInfo("Asia/Tokyo")
 MAX_PAGE = 200
 _SEPARATORS = str.maketrans("", "", "-‐‑‒–—―−－ー ｰ\u3000")
-_MAX_DEPTH = 64
-_BRANCHES = ("allOf", "anyOf", "oneOf", "then", "else")
 
 
 class BadRequest(ValueError):
@@ -44,73 +44,13 @@ class BadRequest(ValueError):
 
 
 # -- masking ---------------------------------------------------------------------------------------
-class _Masker:
-    """Walks answers beside their schema (local ``$ref``s, ``allOf``/``anyOf``/``oneOf``/``then``/``else``/
-    ``dependentSchemas`` all taken into account, whichever branch applies) and replaces every value under an
-    ``x-sensitive: true`` schema, whatever its type, with ``MASK``: neither its length nor its shape shows."""
-
-    def __init__(self, document: Mapping[str, Any]) -> None:
-        self.root = document
-        self.masked = False
-
-    def _target(self, ref: str) -> Any:
-        if not ref.startswith("#/") and ref != "#":
-            return None
-        node: Any = self.root
-        for token in ref[2:].split("/") if ref != "#" else []:
-            token = token.replace("~1", "/").replace("~0", "~")
-            node = node.get(token) if isinstance(node, Mapping) else None
-        return node
-
-    def parts(self, schemas: list[Any]) -> list[Mapping[str, Any]]:
-        out: list[Mapping[str, Any]] = []
-        todo = list(schemas)
-        seen: set[int] = set()
-        while todo and len(out) < 256:
-            schema = todo.pop()
-            if not isinstance(schema, Mapping) or id(schema) in seen:
-                continue
-            seen.add(id(schema))
-            out.append(schema)
-            if isinstance(schema.get("$ref"), str):
-                todo.append(self._target(schema["$ref"]))
-            for keyword in _BRANCHES:
-                branch = schema.get(keyword)
-                todo.extend(branch if isinstance(branch, list) else [branch])
-            for keyword in ("dependentSchemas", "dependencies"):
-                found = schema.get(keyword)
-                if isinstance(found, Mapping):
-                    todo.extend(found.values())
-        return out
-
-    def value(self, schemas: list[Any], value: Any, depth: int = 0) -> Any:
-        parts = self.parts(schemas)
-        if any(part.get("x-sensitive") is True for part in parts) or depth > _MAX_DEPTH:
-            if value is None:
-                return None
-            self.masked = True
-            return MASK
-        if isinstance(value, Mapping):
-            return {key: self.value([p["properties"].get(key) for p in parts if isinstance(p.get("properties"), Mapping)]
-                                    + [p.get("additionalProperties") for p in parts], child, depth + 1)
-                    for key, child in value.items()}
-        if isinstance(value, list):
-            out = []
-            for index, child in enumerate(value):
-                below = [p.get("items") for p in parts]
-                below += [p["prefixItems"][index] for p in parts
-                          if isinstance(p.get("prefixItems"), list) and index < len(p["prefixItems"])]
-                below += [p["items"][index] for p in parts if isinstance(p.get("items"), list) and index < len(p["items"])]
-                out.append(self.value(below, child, depth + 1))
-            return out
-        return value
-
-
 def mask_sensitive(document: Mapping[str, Any], answers: Any) -> tuple[Any, bool]:
-    """The answers with every ``x-sensitive`` value replaced by ●●●●, and whether any was. The one place where
-    staff-facing values are masked (lists, details, the 受付票 of staff without the ``sensitive`` role)."""
-    masker = _Masker(document)
-    return masker.value([document], answers), masker.masked
+    """The answers with every sensitive value (`definitions.sensitivity`: ``x-sensitive``, a マイナンバー) replaced
+    by ●●●●, whatever its type, so neither its length nor its shape shows; and whether any was. The one place
+    where staff-facing values are masked (lists, details, the 受付票 of staff without the ``sensitive`` role).
+    Works on the answers as stored too: a sealed value is masked without being decrypted."""
+    pointers = sensitive_pointers(document, answers)
+    return replace_at(answers, pointers, lambda _pointer, _value: MASK), bool(pointers)
 
 
 # -- filters and cursors ---------------------------------------------------------------------------
@@ -242,8 +182,11 @@ class ReviewService:
             return None
         submission, document = located
         rights = self.rights_on(submission.procedure_id, document)
-        answers, masked = (submission.answers, False) if "sensitive" in rights \
-            else mask_sensitive(document, submission.answers)
+        if "sensitive" in rights:
+            answers = unseal(submission.answers, document, submission.id, self.settings.answers_keyring())
+            masked = False
+        else:  # masked as stored: what the staff member may not see is not even decrypted
+            answers, masked = mask_sensitive(document, submission.answers)
         detail = Detail(submission, document, answers, masked, repository.attachments_of(self.session, submission.id),
                         repository.events_of(self.session, submission.id), rights)
         audit.append(self.session, self.actor.audit_name, "submission.view", f"submission:{submission.receipt_number}",

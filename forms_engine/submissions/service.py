@@ -18,6 +18,7 @@ from forms_engine.definitions.schemas import Definition
 from forms_engine.models import IdempotencyRecord, Submission
 from forms_engine.signatures.service import Binding, SigningService
 from forms_engine.submissions import receipt_number, repository
+from forms_engine.submissions.protection import Keyring, seal
 from forms_engine.validation.service import AnswerValidator
 from signing.recheck import APPENDED_KEYS
 
@@ -41,9 +42,14 @@ def check_receipt_token(secret_key: str, submission_id: str, token: str) -> bool
     return hmac.compare_digest(receipt_token(secret_key, submission_id), token)
 
 
-def submission_digest(submission: Submission) -> str:
-    """SHA-256 of the stored submission (RFC 8785), printed in the receipt's QR code. It covers the signature
-    record as filed: what a later revocation re-check appends to it does not change the receipt's digest."""
+_STORED = object()
+
+
+def submission_digest(submission: Submission, answers: Any = _STORED) -> str:
+    """SHA-256 of the submission (RFC 8785), printed in the receipt's QR code. ``answers``: the answers as filed
+    (`protection.unseal`): the digest covers them, not their encryption at rest, so it does not change when keys
+    are rotated. It covers the signature record as filed: what a later revocation re-check appends to it does
+    not change the receipt's digest."""
     signature = submission.signature
     if isinstance(signature, dict) and any(key in signature for key in APPENDED_KEYS):
         signature = {key: value for key, value in signature.items() if key not in APPENDED_KEYS}
@@ -51,14 +57,15 @@ def submission_digest(submission: Submission) -> str:
         "id": submission.id, "receipt_number": submission.receipt_number,
         "procedure": {"id": submission.procedure_id, "version": submission.procedure_version,
                       "definition_sha256": submission.definition_sha256},
-        "answers": submission.answers, "received_at": submission.received_at.isoformat(),
+        "answers": submission.answers if answers is _STORED else answers, "received_at": submission.received_at.isoformat(),
         "signature": signature,
     })).hexdigest()
 
 
-def _request_hash(procedure_id: str, answers: Any) -> str:
+def _request_hash(secret_key: str, procedure_id: str, answers: Any) -> str:
+    """Keyed: a plain hash of answers holding a マイナンバー could be matched against every possible number."""
     blob = json.dumps([procedure_id, answers], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hmac.new(secret_key.encode(), blob.encode(), hashlib.sha256).hexdigest()
 
 
 def errors_body(errors: list[Any]) -> dict[str, Any]:
@@ -66,10 +73,11 @@ def errors_body(errors: list[Any]) -> dict[str, Any]:
 
 
 class SubmissionService:
-    def __init__(self, session: Session, secret_key: str, signing: SigningService) -> None:
+    def __init__(self, session: Session, secret_key: str, signing: SigningService, keyring: Keyring) -> None:
         self.session = session
         self.secret_key = secret_key
         self.signing = signing
+        self.keyring = keyring
 
     def file(
         self,
@@ -86,7 +94,7 @@ class SubmissionService:
         """Validate and store; 201 with the 受付番号, 422 with every failing field, 409 when closed.
         ``resident_account_id``: the logged-in resident's account (申請履歴), when filed from their session."""
         now = now or datetime.now(UTC)
-        request_hash = _request_hash(definition.id, [answers, signing_request])
+        request_hash = _request_hash(self.secret_key, definition.id, [answers, signing_request])
         # Validation is pure: do it before the first statement, which on SQLite takes the write lock.
         normalised = validator.normalise(answers)
         errors = validator.validate(normalised, lang)
@@ -107,10 +115,11 @@ class SubmissionService:
                     return replay
             return Outcome(bound.status_code, bound.body)
         definitions_repo.ensure_version(self.session, definition)
+        stored = seal(normalised, definition.document, bound.submission_id, self.keyring)  # sensitive: encrypted
         for _ in range(_ATTEMPTS):
             submission = Submission(
                 id=bound.submission_id, receipt_number=receipt_number.generate(), procedure_id=definition.id,
-                procedure_version=definition.version, definition_sha256=definition.sha256, answers=normalised,
+                procedure_version=definition.version, definition_sha256=definition.sha256, answers=stored,
                 received_at=now, status="received", signature=bound.record or None,
                 resident_account_id=resident_account_id,
             )

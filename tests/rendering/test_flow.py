@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from forms_engine.rendering.parsing import parse_form
+from forms_engine.submissions.protection import unseal
 
 from .conftest import (
     OWN_DEFINITIONS,
@@ -219,7 +220,7 @@ NORMALISED = minimal("normalised", {
                             "given": {"type": "string", "format": "katakana", "title": "メイ"}}},
     "postal_code": {"title": "郵便番号", "type": "string", "format": "jp-postal-code"},
     "phone": {"title": "電話番号", "type": "string", "format": "jp-phone"},
-    "number": {"title": "番号", "type": "string", "format": "jp-my-number"},
+    "number": {"title": "番号", "type": "string", "format": "jp-my-number", "x-sensitive": False},  # opted out
     "my_number": {"title": "個人番号", "type": "string", "format": "jp-my-number", "x-sensitive": True},
     "birth_date": {"title": "生年月日", "type": "string", "format": "date", "x-widget": "wareki-date"},
     "moved_on": {"title": "転入日", "type": "string", "format": "date"},
@@ -265,8 +266,12 @@ def test_the_confirmation_shows_normalised_values_as_on_the_receipt(make_client:
     filed = client.post("/procedures/normalised/confirm", data=post_items(csrf), follow_redirects=False)
     assert filed.status_code == 303
     (stored,) = submissions(client)
-    assert stored.answers["postal_code"] == "100-0001" and stored.answers["kana"] == {
-        "family": "ヤマダ", "given": "ハナコ"} and stored.answers["my_number"] == "123456789018"
+    state = client.app.state.forms_engine  # type: ignore[attr-defined]
+    answers = unseal(stored.answers, state.catalogue.get("normalised").document, stored.id,
+                     state.settings.answers_keyring())  # the sensitive number is encrypted at rest
+    assert stored.answers["my_number"]["$enc"] == "aesgcm"
+    assert answers["postal_code"] == "100-0001" and answers["kana"] == {
+        "family": "ヤマダ", "given": "ハナコ"} and answers["my_number"] == "123456789018"
 
 
 def test_double_submit_files_once(sink: TestClient) -> None:

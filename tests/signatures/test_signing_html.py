@@ -20,6 +20,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from forms_engine.models import Draft, SigningRequest
+from forms_engine.submissions.protection import unseal
 from tests.conftest import SAMPLES_DIR
 from tests.rendering.conftest import main_of, title_of, walk
 from tests.rendering.htmlform import HtmlForm, post_items
@@ -121,7 +122,11 @@ def test_a_resident_signs_and_files_child_allowance(signed_client: TestClient, p
     record = submission.signature
     assert record is not None and record["status"] == "valid" and record["signing_request"] == request_id
     assert record["holder"] == {"name": HOLDER_NAME, "address": HOLDER_ADDRESS, "birth_date": "1990-01-01"}
-    assert submission.id == stored.submission_id and submission.answers == envelope["answers"]
+    state = client.app.state.forms_engine  # type: ignore[attr-defined]
+    filed_answers = unseal(submission.answers, state.catalogue.get(PROCEDURE).document, submission.id,
+                           state.settings.answers_keyring())  # the マイナンバー fields are encrypted at rest
+    assert submission.answers["my_number"]["$enc"] == "aesgcm"
+    assert submission.id == stored.submission_id and filed_answers == envelope["answers"]
 
     twice = press(client, result)  # a double click or a refresh of the post: the first filing stands
     assert twice.status_code == 303 and twice.headers["location"] == filed.headers["location"]
