@@ -13,6 +13,8 @@ from forms_engine.config import Settings
 from forms_engine.db import engine_for
 from forms_engine.definitions.routes import router as procedures_router
 from forms_engine.definitions.service import DefinitionCatalogue
+from forms_engine.exports import routes as export_routes
+from forms_engine.exports.registry import default_exporters
 from forms_engine.postal.routes import router as postal_router
 from forms_engine.receipts.routes import router as receipts_router
 from forms_engine.rendering.language_routes import router as language_router
@@ -48,6 +50,7 @@ def create_app(
         secret_key=settings.ensure_secret_key(),
         sign_verifier=build_verifier(settings),
     )
+    settings.answers_keyring()  # the key file of sensitive answers: made on first start, an unusable one stops here
     app.state.residents = AuthConfig.from_settings(settings)  # login with the 利用者証明用 certificate
     errors.install(app)
     app.include_router(procedures_router)
@@ -61,6 +64,7 @@ def create_app(
     app.include_router(resident_pages_router)
     app.include_router(staff_router)  # the back office: API (forms_engine/staff/routes.py)
     app.include_router(staff_pages_router)  # … and pages under /staff/
+    app.include_router(export_routes.router_for(default_exporters()))  # streamed exports (forms_engine/exports/)
     app.include_router(pages_router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from forms_engine.audit import commands as audit_commands
 from forms_engine.config import Settings
+from forms_engine.exports import commands as export_commands
 from forms_engine.signatures import commands as signature_commands
 from forms_engine.signatures import recheck as signature_recheck
 from forms_engine.staff import commands as staff_commands
@@ -128,6 +129,7 @@ def parser() -> argparse.ArgumentParser:
     signature_recheck.add_parser(sub)  # signatures recheck (forms_engine/signatures/recheck.py)
     staff_commands.add_parser(sub)  # staff add | staff token (forms_engine/staff/commands.py)
     audit_commands.add_parser(sub)  # audit verify (forms_engine/audit/commands.py)
+    export_commands.add_parser(sub)  # export (forms_engine/exports/commands.py)
     return p
 
 
