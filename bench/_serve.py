@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import json
 import os
 import resource
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,7 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from _machine import group_cpu_seconds, group_members, machine_busy, named_cpu_delta, named_cpu_seconds
+from _machine import (
+    code_state,
+    command_line,
+    describe,
+    group_cpu_seconds,
+    group_members,
+    machine_busy,
+    named_cpu_delta,
+    named_cpu_seconds,
+    wait_until_quiet,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS_ENGINE = ROOT / ".venv" / "bin" / "forms-engine"
@@ -225,3 +238,26 @@ def run_wrk(label: str, url: str, seconds: float, args: argparse.Namespace, pgid
     wrk_cpu = (child1.ru_utime + child1.ru_stime) - (child0.ru_utime + child0.ru_stime)
     return Run(label, json.loads(line.removeprefix("BENCH_JSON ")), server1 - server0, wrk_cpu,
                named_cpu_delta(pg0, pg1), busy1 - busy0, wall, out.stdout)
+
+
+def preflight(p: argparse.ArgumentParser, args: argparse.Namespace) -> int | None:
+    """What every wrk benchmark checks and prints before it starts: PostgreSQL only on loopback, wrk and the
+    engine installed, the optional wait for a quiet machine, then the command, machine, code and wrk version.
+    Returns an exit code when the run cannot start, None when it can."""
+    if args.db != "sqlite":
+        pg_host = sa.engine.make_url(args.pg_url).host or "localhost"
+        if pg_host not in ("localhost",) and not ipaddress.ip_address(pg_host).is_loopback:
+            p.error(f"--pg-url must point at a loopback address, not {pg_host}")
+    if shutil.which("wrk") is None:
+        print("wrk is not installed. Run `bench/setup` (or `apt-get install -y wrk`) and try again.", file=sys.stderr)
+        return 2
+    if not FORMS_ENGINE.exists():
+        print(f"{FORMS_ENGINE} is missing: run `bench/setup` (it runs scripts/setup) first.", file=sys.stderr)
+        return 2
+    if args.wait_quiet > 0:
+        wait_until_quiet(args.wait_quiet)
+    print(f"command: {command_line()}")
+    print(f"machine: {describe()}")
+    print(f"code:    {code_state()}")
+    print(f"wrk: {subprocess.run(['wrk', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}")
+    return None

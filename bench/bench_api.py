@@ -29,11 +29,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ipaddress
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,8 +41,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from _fixture import BENCH, FIXTURES, PROCEDURE_ID, load_answers, wrk_body_template
-from _machine import code_state, command_line, describe, wait_until_quiet
-from _serve import DEFAULT_PG, FORMS_ENGINE, Run, http, postgres_database, run_wrk, server
+from _machine import describe
+from _serve import DEFAULT_PG, Run, http, postgres_database, preflight, run_wrk, server
 
 LUA = BENCH / "wrk_report.lua"
 SUBMIT_PATH = f"/api/v1/procedures/{PROCEDURE_ID}/submissions"
@@ -163,22 +161,9 @@ def main(argv: list[str] | None = None) -> int:
             and args.threads <= args.connections <= 256 and 0 < args.timeout <= 60 and 1 <= args.workers <= 16):
         p.error("out of bounds: 0<duration<=300, 0<=warmup<=60, 1<=threads<=10, threads<=connections<=256, "
                 "0<timeout<=60, 1<=workers<=16")
-    if args.db != "sqlite":
-        pg_host = sa.engine.make_url(args.pg_url).host or "localhost"
-        if pg_host not in ("localhost",) and not ipaddress.ip_address(pg_host).is_loopback:
-            p.error(f"--pg-url must point at a loopback address, not {pg_host}")
-    if shutil.which("wrk") is None:
-        print("wrk is not installed. Run `bench/setup` (or `apt-get install -y wrk`) and try again.", file=sys.stderr)
-        return 2
-    if not FORMS_ENGINE.exists():
-        print(f"{FORMS_ENGINE} is missing: run `bench/setup` (it runs scripts/setup) first.", file=sys.stderr)
-        return 2
-    if args.wait_quiet > 0:
-        wait_until_quiet(args.wait_quiet)
-    print(f"command: {command_line()}")
-    print(f"machine: {describe()}")
-    print(f"code:    {code_state()}")
-    print(f"wrk: {subprocess.run(['wrk', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}")
+    stopped = preflight(p, args)
+    if stopped is not None:
+        return stopped
     results = []
     for db in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
         print(f"\n-- {db}")

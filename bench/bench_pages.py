@@ -33,11 +33,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ipaddress
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -50,8 +48,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from _fixture import BENCH
-from _machine import code_state, command_line, describe, wait_until_quiet
-from _serve import DEFAULT_PG, FORMS_ENGINE, ROOT, Run, http_raw, postgres_database, run_wrk, server
+from _machine import describe
+from _serve import (
+    DEFAULT_PG,
+    ROOT,
+    Run,
+    http_raw,
+    postgres_database,
+    preflight,
+    run_wrk,
+    server,
+)
 
 DEFINITIONS = ROOT / "form_definitions"
 PROCEDURE_ID = "dog-registration"
@@ -273,22 +280,9 @@ def main(argv: list[str] | None = None) -> int:
             and 1 <= args.rounds <= 20 and 1 <= args.residents <= 5000):
         p.error("out of bounds: 0<duration<=300, 0<=warmup<=60, 1<=threads<=10, threads<=connections<=256, "
                 "0<timeout<=60, 1<=workers<=16, 1<=rounds<=20, 1<=residents<=5000")
-    if args.db != "sqlite":
-        pg_host = sa.engine.make_url(args.pg_url).host or "localhost"
-        if pg_host not in ("localhost",) and not ipaddress.ip_address(pg_host).is_loopback:
-            p.error(f"--pg-url must point at a loopback address, not {pg_host}")
-    if shutil.which("wrk") is None:
-        print("wrk is not installed. Run `bench/setup` (or `apt-get install -y wrk`) and try again.", file=sys.stderr)
-        return 2
-    if not FORMS_ENGINE.exists():
-        print(f"{FORMS_ENGINE} is missing: run `bench/setup` (it runs scripts/setup) first.", file=sys.stderr)
-        return 2
-    if args.wait_quiet > 0:
-        wait_until_quiet(args.wait_quiet)
-    print(f"command: {command_line()}")
-    print(f"machine: {describe()}")
-    print(f"code:    {code_state()}")
-    print(f"wrk: {subprocess.run(['wrk', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}")
+    stopped = preflight(p, args)
+    if stopped is not None:
+        return stopped
     results = []
     for db in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
         print(f"\n-- {db}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import secrets
 import unicodedata
@@ -33,6 +32,7 @@ from forms_engine.models import (
 )
 from forms_engine.residents import repository
 from forms_engine.residents.schemas import Answer, Claimed, Outcome, Purpose, Started
+from forms_engine.sessions import activity_due, digest, timed_out
 from forms_engine.signatures.revocation_sources import revocation_checker
 from forms_engine.submissions import repository as submissions
 from signing import Check, NotChecked, RevocationChecker, TrustAnchors, verify_auth_challenge
@@ -43,7 +43,6 @@ NONCE_BYTES = 32
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 """Challenge ids are typed by residents into a card app: no look-alikes (0/O, 1/I/L)."""
 CODE_LENGTH = 20  # about 99 bits, for a challenge that lives 5 minutes and is single-use
-SEEN_EVERY = timedelta(minutes=1)  # a session's last activity is written at most this often
 _SEPARATORS = frozenset(" \t-‐‑‒–—―−ー－ｰ・")
 
 NO_ANCHORS_JA = ("この環境ではマイナンバーカードでログインできません"
@@ -81,10 +80,6 @@ def format_code(code: str) -> str:
 def normalise_code(typed: str) -> str:
     """A code as typed (full-width, lower case, hyphens or spaces anywhere) -> its characters."""
     return "".join(c for c in unicodedata.normalize("NFKC", typed) if c not in _SEPARATORS).upper()
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -266,10 +261,10 @@ class ResidentService:
         if found is None or found.ended_at is not None:
             return None, False
         idle = timedelta(minutes=self.settings.resident_session_idle_minutes)
-        if found.last_seen_at + idle <= now or found.expires_at <= now:
+        if timed_out(found.last_seen_at, found.expires_at, idle, now):
             repository.end_session(self.session, found.id, now)
             return None, True
-        if now - found.last_seen_at >= SEEN_EVERY:
+        if activity_due(found.last_seen_at, now):
             repository.seen(self.session, found.id, now)
         return found, False
 

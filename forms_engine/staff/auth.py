@@ -22,15 +22,11 @@ from forms_engine.audit import service as audit
 from forms_engine.config import Settings
 from forms_engine.drafts.limiter import network_of
 from forms_engine.models import ApiToken, StaffAccount, StaffLoginAttempt, StaffRole, StaffSession
+from forms_engine.sessions import activity_due, digest, timed_out
 from forms_engine.staff import passwords, repository
 from forms_engine.staff.schemas import ROLES, Actor
 
 TOKEN_PREFIX = "fest_"
-SEEN_EVERY = timedelta(minutes=1)  # last activity of a session or token is written at most this often
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class StaffError(ValueError):
@@ -138,14 +134,14 @@ class StaffAuth:
         if found is None or found.ended_at is not None:
             return None, False
         idle = timedelta(minutes=self.settings.staff_session_idle_minutes)
-        if found.last_seen_at + idle <= now or found.expires_at <= now:
+        if timed_out(found.last_seen_at, found.expires_at, idle, now):
             repository.end_session(self.session, found.id, now)
             return None, True
         account = repository.account(self.session, found.account_id)
         if account is None or account.disabled:
             repository.end_session(self.session, found.id, now)
             return None, False
-        if now - found.last_seen_at >= SEEN_EVERY:
+        if activity_due(found.last_seen_at, now):
             repository.seen(self.session, found.id, now)
         return self.actor(account, "session", found.id), False
 
@@ -187,7 +183,7 @@ class StaffAuth:
         account = repository.account(self.session, token.account_id)
         if account is None or account.disabled:
             return None
-        if token.last_used_at is None or now - token.last_used_at >= SEEN_EVERY:
+        if activity_due(token.last_used_at, now):
             repository.token_used(self.session, token.id, now)
         return self.actor(account, "token")
 
