@@ -29,6 +29,7 @@ from forms_engine.staff.pages import router as staff_pages_router
 from forms_engine.staff.routes import router as staff_router
 from forms_engine.submissions.routes import router as submissions_router
 from forms_engine.validation.formats import FormatRegistry, default_registry
+from signing import VerifierRegistry
 
 
 def create_app(
@@ -38,6 +39,7 @@ def create_app(
     engine: Engine | None = None,
     formats: FormatRegistry | None = None,
     widgets: WidgetRegistry | None = None,
+    verifiers: VerifierRegistry | None = None,
 ) -> FastAPI:
     app = FastAPI(title="forms-engine", version="0.1.0",
                   description="Japanese administrative procedures online: procedures, submissions, receipts.")
@@ -48,7 +50,7 @@ def create_app(
         formats=formats or default_registry(),
         widgets=widgets or default_widgets(),
         secret_key=settings.ensure_secret_key(),
-        sign_verifier=build_verifier(settings),
+        sign_verifier=build_verifier(settings, verifiers),
     )
     settings.answers_keyring()  # the key file of sensitive answers: made on first start, an unusable one stops here
     app.state.residents = AuthConfig.from_settings(settings)  # login with the 利用者証明用 certificate

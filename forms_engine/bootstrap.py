@@ -14,6 +14,7 @@ from forms_engine.db import engine_for, has_schema, upgrade
 from forms_engine.definitions.schemas import Problem
 from forms_engine.definitions.service import DefinitionCatalogue, check, lint_context
 from forms_engine.rendering.widgets import default_widgets
+from forms_engine.signatures.service import VerifierConfigError
 from forms_engine.validation.formats import default_registry
 
 
@@ -50,7 +51,10 @@ def build_app(settings: Settings) -> FastAPI:
     prepared = prepare(settings)
     if prepared.problems:
         raise StartupRefused([str(p) for p in prepared.problems])
-    return create_app(settings, prepared.catalogue, engine=prepared.engine)
+    try:
+        return create_app(settings, prepared.catalogue, engine=prepared.engine)
+    except VerifierConfigError as exc:
+        raise StartupRefused([str(exc)]) from exc
 
 
 def app_from_env() -> FastAPI:

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     max_form_bytes: int = 33_554_432
     idempotency_ttl_hours: int = 24
     public_origin: str = "http://127.0.0.1:8000"
+    signature_verifier: str = "jpki"  # by name, from the verifier registry (built-in jpki + entry points)
     jpki_sign_anchors: Path | None = None
     jpki_auth_anchors: Path | None = None
     jpki_allow_test_policy: bool = False

@@ -18,7 +18,7 @@ from forms_engine.signatures.service import SigningService
 from forms_engine.submissions.service import SubmissionService
 from forms_engine.validation.formats import FormatRegistry
 from forms_engine.validation.messages import pick_language
-from signing import JpkiVerifier
+from signing import SignatureVerifier
 
 
 @dataclass
@@ -31,7 +31,7 @@ class EngineState:
     formats: FormatRegistry
     widgets: WidgetRegistry
     secret_key: str
-    sign_verifier: JpkiVerifier | None
+    sign_verifier: SignatureVerifier | None
 
 
 async def get_state(request: Request) -> EngineState:

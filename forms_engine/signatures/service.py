@@ -21,7 +21,7 @@ from forms_engine.models import SigningRequest
 from forms_engine.signatures import repository
 from forms_engine.signatures.revocation_sources import revocation_checker
 from forms_engine.signatures.schemas import ClientStatus, SigningProgress, Stage
-from signing import Check, JpkiVerifier, TrustAnchors, holder_fields
+from signing import Check, SignatureVerifier, TrustAnchors, VerifierRegistry, default_registry, holder_fields
 from signing.canonical import canonical_payload, payload_sha256
 from signing.cms import CmsError, parse_detached
 
@@ -37,15 +37,44 @@ HolderFieldsFor = Callable[[str], Sequence[str]]
 """procedure id -> the 基本4情報 its definition asks for (`x-procedure.signature_holder_fields`)."""
 
 
-def build_verifier(settings: Settings) -> JpkiVerifier | None:
-    """The reference JPKI verifier over the configured anchors; None when the deployment has none."""
+class VerifierConfigError(ValueError):
+    """``FORMS_ENGINE_SIGNATURE_VERIFIER`` names no registered verifier, or its factory failed."""
+
+
+def verifier_registry() -> VerifierRegistry:
+    """The built-in ``jpki`` verifier and every verifier installed packages offer as entry points
+    (group ``forms_engine.signature_verifiers``); a name offered twice is refused (ValueError)."""
+    registry = default_registry()
+    try:
+        registry.load_entry_points()
+    except ValueError as exc:  # two packages offer the same name: the deployment must choose, never us
+        raise VerifierConfigError(f"signature verifier entry points: {exc}") from exc
+    return registry
+
+
+def build_verifier(settings: Settings, registry: VerifierRegistry | None = None) -> SignatureVerifier | None:
+    """The verifier named by ``settings.signature_verifier``, built over the configured sign anchors and
+    revocation sources; None when the deployment has no anchors (signed procedures are then refused).
+
+    A verifier factory is called as ``factory(anchors, revocation, purpose="sign")`` (the reference
+    ``JpkiVerifier``'s own signature; docs/signing.md) and must return a ``SignatureVerifier``."""
+    registry = registry if registry is not None else verifier_registry()
+    name = settings.signature_verifier
+    try:
+        factory = registry.get(name)
+    except KeyError as exc:
+        raise VerifierConfigError(f"FORMS_ENGINE_SIGNATURE_VERIFIER: {exc.args[0]}") from None
     if settings.jpki_sign_anchors is None:
         return None
     anchors = TrustAnchors.load(settings.jpki_sign_anchors, allow_test_policy=settings.jpki_allow_test_policy)
     if not anchors.certificates:
         return None
     # the same sources as login and `signatures recheck`: OCSP first when configured, then the CRL folder
-    return JpkiVerifier(anchors, revocation_checker(settings), purpose="sign")
+    verifier = factory(anchors, revocation_checker(settings), purpose="sign")
+    if not isinstance(verifier, SignatureVerifier):
+        raise VerifierConfigError(f"FORMS_ENGINE_SIGNATURE_VERIFIER: the factory of {name!r} returned "
+                                  f"{type(verifier).__name__}, not a SignatureVerifier")
+    return verifier
 
 
 def answers_sha256(answers: Any) -> str:
@@ -87,7 +116,7 @@ class Binding:
 
 
 class SigningService:
-    def __init__(self, session: Session, settings: Settings, verifier: JpkiVerifier | None) -> None:
+    def __init__(self, session: Session, settings: Settings, verifier: SignatureVerifier | None) -> None:
         self.session = session
         self.settings = settings
         self.verifier = verifier
