@@ -176,4 +176,12 @@ def signature_pairs(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     verified = record.get("verified_at") or record.get("received_at")
     if verified:
         pairs.append(("検証日時", _moment(verified)))
+    final = record.get("final")  # a pending verdict settled later by `forms-engine signatures recheck`
+    if isinstance(final, Mapping) and final.get("status"):
+        final_status = str(final["status"])
+        pairs.append(("再確認の結果", _SIGNATURE_STATUS.get(final_status, final_status)))
+        if final.get("failure"):
+            pairs.append(("再確認の理由", str(final["failure"])))
+        if final.get("decided_at"):
+            pairs.append(("再確認日時", _moment(final["decided_at"])))
     return pairs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -10,6 +11,7 @@ from sqlmodel import Session
 
 from forms_engine.config import Settings
 from forms_engine.definitions import repository as definitions_repo
+from forms_engine.definitions.canonical import canonical_bytes
 from forms_engine.models import Submission
 from forms_engine.receipts import repository
 from forms_engine.receipts.schemas import AttachmentInfo, Copy, ReceiptData
@@ -38,21 +40,38 @@ def receipt_data(session: Session, settings: Settings, submission: Submission) -
         fee=meta.get("fee"), contact=str(meta.get("contact", "")))
 
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 """Part of each cached file's name: raised when receipts rendered before would be wrong (2: attachments
-listed from the store; version 1 printed 「添付書類はありません」 for every submission)."""
+listed from the store; 3: a re-checked signature prints its final verdict)."""
 
 
 def receipt_pdf(session: Session, settings: Settings, submission: Submission, copy: Copy) -> bytes:
-    """The PDF, from the cache when it was rendered before (the same submission yields the same bytes).
+    """The PDF, from the cache when it was rendered before from the same stored state (same bytes again).
 
-    Rendered on the first download, never while filing: a filing does not wait for its receipt."""
-    path = settings.data_dir / "receipts" / submission.id[:2] / f"{submission.id}.{copy}.v{CACHE_VERSION}.pdf"
+    Rendered on the first download, never while filing: a filing does not wait for its receipt. The cached
+    file is named by a fingerprint of what the receipt prints from the row (answers as stored, signature record
+    with any re-check, definition version, attachments), so a receipt is rendered again after anything it
+    shows has changed (a signature re-check, a correction filed under the same 受付番号) and the file of the
+    earlier state is removed."""
+    folder = settings.data_dir / "receipts" / submission.id[:2]
+    stem = f"{submission.id}.{copy}.v{CACHE_VERSION}"
+    path = folder / f"{stem}.{_fingerprint(session, submission)}.pdf"
     if path.exists():
         return path.read_bytes()
     pdf = render_receipt(receipt_data(session, settings, submission), copy)
     _write_atomically(path, pdf)
+    for stale in folder.glob(f"{submission.id}.{copy}.*.pdf"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
     return pdf
+
+
+def _fingerprint(session: Session, submission: Submission) -> str:
+    attachments = [(item.id, item.sha256) for item in repository.attachments_of(session, submission.id)]
+    return hashlib.sha256(canonical_bytes({
+        "answers": submission.answers, "signature": submission.signature,
+        "definition_sha256": submission.definition_sha256, "version": submission.procedure_version,
+        "attachments": attachments})).hexdigest()[:20]
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -45,8 +45,8 @@ def test_attachments_are_listed_on_both_copies_and_filing_renders_no_receipt(
     assert link is not None, complete.text[:3000]
     resident = client.get(html.unescape(link.group(1)))
     assert resident.status_code == 200 and resident.headers["content-type"] == "application/pdf"
-    assert sorted(path.name for path in receipts.rglob("*.pdf")) == [
-        f"{submission.id}.office.v2.pdf", f"{submission.id}.resident.v2.pdf"]
+    assert sorted(re.sub(r"\.[0-9a-f]{20}\.pdf$", ".pdf", path.name) for path in receipts.rglob("*.pdf")) == [
+        f"{submission.id}.office.v3.pdf", f"{submission.id}.resident.v3.pdf"]
 
     for copy, pdf in (("resident", resident.content), ("office", office)):
         path = tmp_path / f"{copy}.pdf"
@@ -56,3 +56,32 @@ def test_attachments_are_listed_on_both_copies_and_filing_renders_no_receipt(
         assert "添付書類" in text and "書類.pdf（添付書類を参照）" in text, copy  # the answer names its file
         # the table of attachments: name, type, size in bytes, the SHA-256 of the stored bytes
         assert f"書類.pdfapplication/pdf{len(PDF)}バイト{attachment.sha256}" in text, copy
+
+
+def test_a_receipt_is_rendered_again_when_what_it_prints_changed(make_client: Callable[..., TestClient],
+                                                                 tmp_path: Path) -> None:
+    """A cached receipt is never served for an older state: after a signature re-check settles a pending verdict,
+    the next download prints it, and the file of the earlier state is gone."""
+    client = make_client()
+    state = client.app.state.forms_engine  # type: ignore[attr-defined]
+    filed, _ = file_through(client, "juminhyo-copy", JUMINHYO)
+    assert filed.status_code == 303, filed.text[:2000]
+    with Session(state.engine) as session:
+        submission = session.exec(select(Submission)).one()
+        submission.signature = {"status": "indeterminate", "failure": "revocation_not_checked",
+                                "received_at": "2026-04-01T01:00:00+00:00"}
+        session.commit()
+        first = receipt_pdf(session, state.settings, submission, "office")
+        assert receipt_pdf(session, state.settings, submission, "office") == first  # served from the cache
+        submission.signature = {**submission.signature, "final": {
+            "status": "valid", "failure": None, "decided_at": "2026-04-03T00:30:00+00:00", "by": "signatures recheck"}}
+        session.commit()
+        second = receipt_pdf(session, state.settings, submission, "office")
+    assert second != first
+    files = list((state.settings.data_dir / "receipts").rglob(f"{submission.id}.office.*.pdf"))
+    assert len(files) == 1 and files[0].read_bytes() == second
+    path = tmp_path / "after.pdf"
+    path.write_bytes(second)
+    text = squash(text_of(path))
+    assert "検証結果判定保留" in text and "再確認の結果有効（検証に成功）" in text
+    assert "再確認日時令和8年4月3日" in text
