@@ -9,6 +9,7 @@ whose `if` looks at an earlier step still applies; only the errors of the step a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -103,7 +104,11 @@ class Layout:
 
 
 class Flow:
-    """One procedure's steps, in one language, with the engine's validator and widgets."""
+    """One procedure's steps, in one language, with the engine's validator and widgets. A Flow serves one
+    request (`rendering.context.flow_for`): it remembers the last few layouts it built, because merging a
+    posted step, finding the step's errors and drawing its page ask for the layout of the same answers."""
+
+    _REMEMBERED = 4
 
     def __init__(self, definition: Definition, validator: AnswerValidator, widgets: WidgetRegistry,
                  lang: str = "ja") -> None:
@@ -112,15 +117,26 @@ class Flow:
         self.widgets = widgets
         self.lang = lang
         self.steps = steps_of(definition, lang)
+        self._layouts: dict[str, Layout] = {}
 
     def step(self, step_id: str) -> StepRef | None:
         return next((s for s in self.steps if s.id == step_id), None)
 
     def layout(self, answers: Any, choices: Mapping[str, int],
                attachments: Mapping[str, Mapping[str, Any]] | None = None) -> Layout:
-        view = build_form(self.definition, self.validator, answers, [], self.lang, choices=choices,
-                          widgets=self.widgets, attachments=attachments)
-        return Layout(view, self.steps)
+        """The whole form for these answers. Which step holds what is fixed when the layout is made (errors
+        placed later on its fields by `page` change no step's keys), so the same layout serves again."""
+        key = json.dumps([answers, sorted(choices.items()), attachments or {}], sort_keys=True,
+                         ensure_ascii=False, default=repr)
+        found = self._layouts.get(key)
+        if found is None:
+            view = build_form(self.definition, self.validator, answers, [], self.lang, choices=choices,
+                              widgets=self.widgets, attachments=attachments)
+            found = Layout(view, self.steps)
+            if len(self._layouts) >= self._REMEMBERED:
+                self._layouts.pop(next(iter(self._layouts)))
+            self._layouts[key] = found
+        return found
 
     def page(self, layout: Layout, index: int, errors: list[FieldError]) -> FormView:
         """The view of one step, its errors placed on its fields and listed in its error summary."""
