@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from forms_engine.models.types import JSONType, UTCDateTime, utcnow
@@ -27,6 +27,38 @@ class Submission(SQLModel, table=True):
     signature: dict[str, Any] | None = Field(default=None, sa_column=Column("signature", JSONType))
     # the resident logged in (申請履歴) when it was filed; None for everyone else
     resident_account_id: str | None = Field(default=None, foreign_key="resident_accounts.id", max_length=36)
+
+
+class SubmissionRevision(SQLModel, table=True):
+    """An earlier version of a submission's answers, kept when the resident files a correction (補正) under the
+    same 受付番号: the answers as they were stored (sensitive ones still sealed to the submission), the definition
+    and signature they were filed with, when that version was filed and when the correction replaced it."""
+
+    __tablename__ = "submission_revisions"
+    __table_args__ = (UniqueConstraint("submission_id", "number", name="uq_submission_revisions_number"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    submission_id: str = Field(foreign_key="submissions.id", index=True, max_length=36)
+    number: int  # 第N版: 1 is the version first filed
+    answers: Any = Field(sa_column=Column("answers", JSONType, nullable=True))
+    procedure_version: str = Field(max_length=64)
+    definition_sha256: str = Field(foreign_key="definition_versions.sha256", max_length=64)
+    signature: dict[str, Any] | None = Field(default=None, sa_column=Column("signature", JSONType))
+    filed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    replaced_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class CorrectionDraft(SQLModel, table=True):
+    """A draft a resident started to correct a submission (「補正する」): filing it replaces that submission's
+    answers instead of making a new one. ``request_event_id`` is the 補正依頼 it answers, so a draft started for an
+    earlier request cannot answer a later one. Kept after the draft is purged (a few ids per correction)."""
+
+    __tablename__ = "correction_drafts"
+
+    draft_id: str = Field(primary_key=True, max_length=64)
+    submission_id: str = Field(foreign_key="submissions.id", index=True, max_length=36)
+    request_event_id: str = Field(max_length=36)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class Attachment(SQLModel, table=True):
