@@ -13,8 +13,11 @@ executemany in batches; PostgreSQL: COPY). Then each case runs ``--repeat`` time
 - query first page:   ``staff.repository.submission_page`` (50 rows, newest first), the SQL alone
 - query deep page:    the same from a cursor 90 % of the way down (keyset, no OFFSET)
 - query status:       first page of one status (a third of the rows)
-- query q (受付番号): first page of a search for 6 digits of a 受付番号 (scans the procedure's rows), and
-  for a whole 受付番号 (the unique index)
+- query q (受付番号): first page of a search for 6 digits of a 受付番号 from its second group on and for its
+  last group (prefixes on the search terms' index), and for a whole 受付番号 (the unique index)
+- query q (name):     a family name shared by 1 in 40 submissions, a family and a given name together (two
+  words, 1 in 1,600), and a word nobody has; the terms are written as filing writes them
+  (``staff.search.value_terms`` of the 受付番号 and of the name, as for a field marked ``x-staff-search``)
 - service first page: ``ReviewService.list`` as the endpoint calls it (cursor, audit entry, commit)
 - service deep page:  the same from the deep cursor
 
@@ -50,7 +53,7 @@ from forms_engine.db import make_engine, upgrade
 from forms_engine.definitions.canonical import definition_sha256
 from forms_engine.definitions.service import DefinitionCatalogue, check, lint_context
 from forms_engine.rendering.widgets import default_widgets
-from forms_engine.staff import repository
+from forms_engine.staff import repository, search
 from forms_engine.staff.schemas import Actor, Cursor, ListFilter
 from forms_engine.staff.service import ReviewService, encode_cursor
 from forms_engine.validation.formats import default_registry
@@ -59,6 +62,12 @@ DEFS = Path(__file__).resolve().parent.parent / "tests" / "staff" / "definitions
 STATUSES = ("received", "accepted", "rejected")
 COLUMNS = ("id", "receipt_number", "procedure_id", "procedure_version", "definition_sha256", "answers",
            "received_at", "status")
+TERM_COLUMNS = ("submission_id", "procedure_id", "term")
+_FAMILIES = ("佐藤 鈴木 高橋 田中 伊藤 渡辺 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林 斎藤 清水 "
+            "山崎 森 池田 橋本 阿部 石川 山下 中島 石井 小川 前田 岡田 長谷川 藤田 後藤 近藤 村上 遠藤 青木 坂本")
+_GIVENS = ("太郎 花子 一郎 恵子 誠 美咲 健 陽子 大輔 裕子 翔 直美 拓也 由美 学 明美 隆 幸子 浩 久美子 "
+          "蓮 陽菜 湊 結衣 大翔 葵 悠真 凛 陸 芽依 朝陽 紬 樹 結菜 悠人 澪 颯 莉子 蒼 杏")
+FAMILIES, GIVENS = _FAMILIES.split(), _GIVENS.split()
 START = datetime(2023, 4, 1, tzinfo=UTC)
 SPAN_SECONDS = 3 * 365 * 86400
 
@@ -69,15 +78,19 @@ def receipt(n: int) -> str:
     return f"{digits[:4]}-{digits[4:8]}-{digits[8:]}"
 
 
-def rows(count: int, offset: int, procedure: str, sha: str, rng: random.Random) -> list[tuple[object, ...]]:
-    answers = json.dumps({"name": "山田 太郎", "my_number": "123456789018", "note": "ベンチマーク"},
-                         ensure_ascii=False)
-    out = []
+def rows(count: int, offset: int, procedure: str, sha: str, rng: random.Random,
+         ) -> tuple[list[tuple[object, ...]], list[tuple[str, str, str]]]:
+    """Submissions and their search terms (the 受付番号's and the name's, as filing writes them)."""
+    out: list[tuple[object, ...]] = []
+    terms: list[tuple[str, str, str]] = []
     for i in range(count):
+        name = f"{rng.choice(FAMILIES)} {rng.choice(GIVENS)}"
+        answers = json.dumps({"name": name, "my_number": "123456789018", "note": "ベンチマーク"}, ensure_ascii=False)
         at = START + timedelta(seconds=rng.randrange(SPAN_SECONDS), microseconds=rng.randrange(1_000_000))
-        out.append((str(uuid.UUID(int=rng.getrandbits(128), version=4)), receipt(offset + i), procedure, "1.0.0",
-                    sha, answers, at, STATUSES[rng.randrange(3)]))
-    return out
+        ident, number = str(uuid.UUID(int=rng.getrandbits(128), version=4)), receipt(offset + i)
+        out.append((ident, number, procedure, "1.0.0", sha, answers, at, STATUSES[rng.randrange(3)]))
+        terms += [(ident, procedure, t) for t in sorted(search.value_terms(number) | search.value_terms(name))]
+    return out, terms
 
 
 def fill(engine: sa.Engine, total: int) -> None:
@@ -97,12 +110,16 @@ def fill(engine: sa.Engine, total: int) -> None:
         for procedure, count in plan:
             done = 0
             while done < count:
-                batch = rows(min(50_000, count - done), offset + done, procedure, shas[procedure], rng)
+                batch, terms = rows(min(50_000, count - done), offset + done, procedure, shas[procedure], rng)
                 if engine.dialect.name == "postgresql":
                     with raw.driver_connection.cursor() as cur, cur.copy(  # type: ignore[union-attr]
                             f"COPY submissions ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                         for row in batch:
                             copy.write_row(row)
+                    with raw.driver_connection.cursor() as cur, cur.copy(  # type: ignore[union-attr]
+                            f"COPY submission_search_terms ({', '.join(TERM_COLUMNS)}) FROM STDIN") as copy:
+                        for term in terms:
+                            copy.write_row(term)
                 else:  # SQLite keeps what SQLAlchemy's DateTime writes: 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC
                     cur = raw.cursor()
                     cur.execute("BEGIN")
@@ -110,6 +127,8 @@ def fill(engine: sa.Engine, total: int) -> None:
                                     f"({', '.join('?' * len(COLUMNS))})",
                                     [(*r[:6], r[6].strftime("%Y-%m-%d %H:%M:%S.%f"), r[7])  # type: ignore[attr-defined]
                                      for r in batch])
+                    cur.executemany(f"INSERT INTO submission_search_terms ({', '.join(TERM_COLUMNS)}) VALUES "
+                                    "(?, ?, ?)", terms)
                     cur.execute("COMMIT")
                 if engine.dialect.name == "postgresql":
                     raw.commit()
@@ -118,6 +137,7 @@ def fill(engine: sa.Engine, total: int) -> None:
         if engine.dialect.name == "postgresql":
             with raw.driver_connection.cursor() as cur:  # type: ignore[union-attr]
                 cur.execute("ANALYZE submissions")
+                cur.execute("ANALYZE submission_search_terms")
             raw.commit()
         else:
             raw.cursor().execute("ANALYZE")
@@ -160,13 +180,16 @@ def run(url: str, total: int, repeat: int, label: str) -> None:
     deep_at = deep_row[0] if isinstance(deep_row[0], datetime) else datetime.fromisoformat(deep_row[0])
     deep = Cursor(deep_at.replace(tzinfo=UTC) if deep_at.tzinfo is None else deep_at, deep_row[1])
     whole = receipt(total // 2).replace("-", "")
-    digits = whole[3:9]
 
-    def query(chosen: ListFilter, after: Cursor | None = None, q: str | None = None) -> Callable[[], object]:
+    def query(chosen: ListFilter, after: Cursor | None = None, expect: int | None = None) -> Callable[[], object]:
+        words = search.query_words(chosen.q)
+        number = search.whole_receipt_number(words)
+
         def call() -> object:
-            with Session(engine) as session:
-                found = repository.submission_page(session, "alpha", chosen, after, q)  # closing rolls back
-            assert len(found) == chosen.limit or q, len(found)
+            with Session(engine) as session:  # closing rolls back
+                found = repository.submission_page(session, "alpha", chosen, after, words, number)
+            assert len(found) == (chosen.limit if expect is None else expect) or (chosen.q and expect is None and
+                                                                                   found), (chosen.q, len(found))
             return found
         return call
 
@@ -188,8 +211,12 @@ def run(url: str, total: int, repeat: int, label: str) -> None:
         "query first page": query(ListFilter()),
         "query deep page (90 %)": query(ListFilter(), deep),
         "query status=accepted": query(ListFilter(status="accepted")),
-        "query q (6 digits)": query(ListFilter(q=digits), q=digits),
-        "query q (whole number)": query(ListFilter(q=whole), q=whole),
+        "query q 受付番号 5678-90": query(ListFilter(q=f"{whole[4:8]}-{whole[8:10]}")),
+        "query q 受付番号 last 4": query(ListFilter(q=whole[8:])),
+        "query q (whole number)": query(ListFilter(q=whole), expect=1),
+        "query q 山田 (1/40)": query(ListFilter(q="山田")),
+        "query q 山田 花子 (1/1600)": query(ListFilter(q="山田 花子")),
+        "query q no match": query(ListFilter(q="存在しない"), expect=0),
         "service first page": service(None),
         "service deep page": service(encode_cursor(deep)),
     }
@@ -203,6 +230,12 @@ def run(url: str, total: int, repeat: int, label: str) -> None:
             explain + "SELECT id FROM submissions WHERE procedure_id = 'alpha' AND received_at <= :t "
             "ORDER BY received_at DESC, id DESC LIMIT 50"), {"t": deep.received_at}).all()
     print("plan of the deep page: " + " | ".join(str(row[-1]) for row in plan))
+    for q in ("山田", "山田 花子", whole[8:]):
+        sql = str(repository.page_query("alpha", ListFilter(q=q), None, search.query_words(q)).compile(
+            engine, compile_kwargs={"literal_binds": True}))
+        with engine.connect() as conn:
+            plan = conn.execute(sa.text(explain + sql)).all()
+        print(f"plan of q={q}: " + " | ".join(str(row[-1]).strip() for row in plan))
     engine.dispose()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from referencing.exceptions import Unresolvable
 
-from forms_engine.definitions import pointers
+from forms_engine.definitions import pointers, staff_search
 from forms_engine.definitions.canonical import definition_sha256
 from forms_engine.definitions.dialects import dialect_of, ref_registry, validator_class
 from forms_engine.definitions.loader import SourceFile, discover, read_source
@@ -20,7 +20,7 @@ from forms_engine.definitions.schemas import SEMVER_PATTERN, SLUG_PATTERN, Defin
 
 KNOWN_X_KEYWORDS = frozenset({
     "x-widget", "x-error-messages", "x-autocomplete", "x-sensitive", "x-accept", "x-max-bytes",
-    "x-order", "x-charset", "x-title-en", "x-description-en",
+    "x-order", "x-charset", "x-title-en", "x-description-en", staff_search.KEYWORD,
 })
 KNOWN_CHARSETS = frozenset({"jisx0213"})
 AUTOFILL_FIELD_NAMES = frozenset({  # the autofill field names of the HTML standard (one token, no section-*)
@@ -94,6 +94,7 @@ def lint_source(source: SourceFile, ctx: LintContext) -> tuple[Definition | None
     meta = _procedure_meta(file, doc, out)
     base_uri = str(doc["$id"]) if isinstance(doc.get("$id"), str) else source.path.resolve().as_uri()
     out.extend(_schema_problems(file, doc, dialect, base_uri, source.neighbours, ctx))
+    out.extend(staff_search.lint(file, doc))
     if meta is not None:
         out.extend(_step_problems(file, doc, meta))
     if out or meta is None:

@@ -1,4 +1,5 @@
-"""`forms-engine staff add LOGIN --department CODE [--role ROLE]` and `forms-engine staff token LOGIN [--name NAME]`.
+"""`forms-engine staff add LOGIN --department CODE [--role ROLE]`, `forms-engine staff token LOGIN [--name NAME]` and
+`forms-engine staff reindex [--procedure ID] [--batch N]` (the staff search's terms, staff/search.py).
 
 The password of a new account is read from standard input (one line) when it is not a terminal, otherwise
 prompted twice without echo. The token command prints the token and nothing else on standard output.
@@ -88,6 +89,47 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Build the search terms of every submission (those filed before the staff search, or before a definition
+    changed which answers are searchable), in keyset batches, one commit per batch; running it again is harmless."""
+    from sqlmodel import Session
+
+    from forms_engine.audit import service as audit
+    from forms_engine.bootstrap import StartupRefused, prepare
+    from forms_engine.staff.search import reindex_batch
+
+    overrides: dict[str, Any] = {}
+    if args.database_url:
+        overrides["database_url"] = args.database_url
+    if args.definitions:
+        overrides["definitions_dir"] = args.definitions
+    settings = Settings(**overrides)
+    try:
+        ready = prepare(settings)
+    except StartupRefused as exc:
+        print("\n".join(exc.lines), file=sys.stderr)
+        return 1
+    if ready.problems:
+        print("\n".join(map(str, ready.problems)), file=sys.stderr)
+        return 1
+    done, after = 0, None
+    try:
+        with Session(ready.engine) as session:
+            while True:
+                count, after = reindex_batch(session, ready.catalogue, after, args.batch, args.procedure)
+                session.commit()
+                done += count
+                if count < args.batch:
+                    break
+                print(f"検索語 {done:,} 件の申請", file=sys.stderr)
+            audit.append(session, "cli", "search.reindex", f"procedure:{args.procedure or '*'}", {"count": done})
+            session.commit()
+    finally:
+        ready.engine.dispose()
+    print(f"{done:,} 件の申請の検索語を作り直しました", file=sys.stderr)
+    return 0
+
+
 def add_parser(sub: Any) -> None:
     staff = sub.add_parser("staff", help="staff accounts of the back office")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
@@ -102,3 +144,9 @@ def add_parser(sub: Any) -> None:
     token.add_argument("--name", default="cli")
     token.add_argument("--database-url")
     token.set_defaults(func=cmd_token)
+    reindex = staff_sub.add_parser("reindex", help="build the staff search's terms of the submissions already filed")
+    reindex.add_argument("--procedure", help="only this procedure's submissions")
+    reindex.add_argument("--batch", type=int, default=1000, help="submissions per transaction (default 1000)")
+    reindex.add_argument("--database-url")
+    reindex.add_argument("--definitions", help="definitions folder (default: FORMS_ENGINE_DEFINITIONS_DIR)")
+    reindex.set_defaults(func=cmd_reindex)

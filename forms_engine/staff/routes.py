@@ -70,7 +70,10 @@ def list_submissions(
     status: Annotated[str | None, Query(max_length=32)] = None,
     since: Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD (JST) or RFC 3339")] = None,
     until: Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD (JST, inclusive) or RFC 3339")] = None,
-    q: Annotated[str | None, Query(max_length=64, description="受付番号, whole or in part")] = None,
+    q: Annotated[str | None, Query(max_length=64, description=(
+        "Free text: the 受付番号 (whole, or its digits from any group on: 5678, 1234-56) and the answers the "
+        "definition marks x-staff-search (name, furigana, phone…), each word the beginning of a word of them; "
+        "katakana = hiragana, full-width = half-width, case ignored; several words must all match"))] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:

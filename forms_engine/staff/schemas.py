@@ -55,7 +55,7 @@ class ListFilter:
     status: str | None = None
     since: datetime | None = None  # received at or after
     until: datetime | None = None  # received before
-    q: str | None = None  # 受付番号, whole or in part (digits)
+    q: str | None = None  # free text: 受付番号 (whole or in part) and the x-staff-search answers (staff/search.py)
     limit: int = 50
 
 

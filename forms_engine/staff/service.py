@@ -7,8 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -24,7 +23,7 @@ from forms_engine.definitions.service import DefinitionCatalogue
 from forms_engine.models import Attachment, Submission, SubmissionEvent
 from forms_engine.receipts.service import render_receipt
 from forms_engine.receipts.store import receipt_data, receipt_pdf
-from forms_engine.staff import repository
+from forms_engine.staff import repository, search
 from forms_engine.staff.schemas import Actor, Cursor, ListFilter, Right
 from forms_engine.submissions import receipt_number
 from forms_engine.submissions.protection import unseal
@@ -32,7 +31,6 @@ from forms_engine.submissions.protection import unseal
 MASK = "●●●●"
 JST = ZoneInfo("Asia/Tokyo")
 MAX_PAGE = 200
-_SEPARATORS = str.maketrans("", "", "-‐‑‒–—―−－ー ｰ\u3000")
 
 
 class BadRequest(ValueError):
@@ -90,13 +88,6 @@ def decode_cursor(text: str | None) -> Cursor | None:
     return Cursor(moment, ident)
 
 
-def receipt_digits(q: str | None) -> str | None:
-    """The digits a free-text search looks for in 受付番号 (「1234-5678」 or 「１２３４５６７８」 alike)."""
-    if not q:
-        return None
-    return unicodedata.normalize("NFKC", q).strip().translate(_SEPARATORS)[:32]
-
-
 # -- what the service answers ----------------------------------------------------------------------
 @dataclass
 class Page:
@@ -150,9 +141,9 @@ class ReviewService:
             return None
         after = decode_cursor(cursor)
         chosen = replace(chosen, limit=max(1, min(chosen.limit, MAX_PAGE)))
-        digits = receipt_digits(chosen.q)
-        items = [] if digits is not None and not digits.isdigit() else repository.submission_page(
-            self.session, procedure_id, chosen, after, digits)
+        words = search.query_words(chosen.q)
+        items = repository.submission_page(self.session, procedure_id, chosen, after, words,
+                                           search.whole_receipt_number(words))
         last = items[-1] if len(items) == chosen.limit else None
         next_cursor = encode_cursor(Cursor(last.received_at, last.id)) if last is not None else None
         audit.append(self.session, self.actor.audit_name, "submissions.list", f"procedure:{procedure_id}", {
@@ -160,6 +151,11 @@ class ReviewService:
             "since": chosen.since.isoformat() if chosen.since else None,
             "until": chosen.until.isoformat() if chosen.until else None})
         return Page(procedure_id, items, next_cursor)
+
+    def search_fields(self, procedure_id: str) -> Sequence[str]:
+        """The titles of the answers the free-text filter searches besides the 受付番号 (``x-staff-search``)."""
+        stored = None if self.catalogue.get(procedure_id) else repository.latest_document(self.session, procedure_id)
+        return search.fields_of(self.catalogue, procedure_id, stored)
 
     def find(self, number: str) -> tuple[Submission, dict[str, Any]] | None:
         """The submission a 受付番号 names and its definition, when this staff member may see it."""

@@ -17,6 +17,7 @@ from forms_engine.definitions.canonical import canonical_bytes
 from forms_engine.definitions.schemas import Definition
 from forms_engine.models import IdempotencyRecord, Submission
 from forms_engine.signatures.service import Binding, SigningService
+from forms_engine.staff import search as search_terms
 from forms_engine.submissions import receipt_number, repository
 from forms_engine.submissions.protection import Keyring, seal
 from forms_engine.validation.service import AnswerValidator
@@ -136,6 +137,7 @@ class SubmissionService:
                     if replay is not None:  # an identical request won the race: answer as it did
                         return replay
                 continue  # the receipt number was taken: draw another
+            search_terms.write_terms(self.session, submission, definition.document, normalised)
             return Outcome(201, body, submission)
         raise RuntimeError("could not allocate a unique receipt number")
 
