@@ -40,6 +40,7 @@ from forms_engine.rendering.pages import error_page, page_title, render
 from forms_engine.rendering.summary import confirmation
 from forms_engine.rendering.texts import text
 from forms_engine.rendering.views import FieldView
+from forms_engine.residents import correction_filing
 from forms_engine.residents.web import resident_account_id
 from forms_engine.submissions import repository as submissions
 
@@ -82,6 +83,9 @@ def _submit(request: Request, state: EngineState, session: Session, flow: Flow, 
     current = current_draft(request, state, session, definition)
     if current is None:
         return redirect(start_url(definition.id))
+    correction = correction_filing.link_of(session, current.draft.id)  # 「補正する」: same submission, same 受付番号
+    if current.submitted and correction is not None:
+        return correction_filing.refused_page(request, state, session, flow, correction, "already")
     if current.submitted:  # a double click, a refresh, back then submit: the first filing stands
         return completed(request, state, definition, current.submitted)
     if not definition.is_open(datetime.now(UTC)):
@@ -105,6 +109,8 @@ def _submit(request: Request, state: EngineState, session: Session, flow: Flow, 
     elif definition.meta.signature == "required":  # no trust anchors here: say so, file nothing
         notice = (text(lang, "signature_unavailable_title"), text(lang, "signature_unavailable"))
         return render_confirm(request, state, session, flow, current, notice=notice)
+    if correction is not None:
+        return correction_filing.file(request, state, session, flow, current, correction, request_id)
     key = filing_key(state.secret_key, current.draft.id)
     outcome = submission_service(state, session).file(definition, flow.validator, answers, lang=lang,
                                                       idempotency_key=key, signing_request=request_id,
@@ -145,10 +151,11 @@ def render_confirm(request: Request, state: EngineState, session: Session, flow:
     context = procedure_context(definition, lang)
     last = flow.steps[-1]
     signing = signing_routes.confirm_context(state, session, flow, current)
+    correction = correction_filing.confirm_context(session, current, lang)
     return page(request, state, "confirm.html", {
-        **context,
-        "title": page_title(text(lang, "confirm_page"), context["procedure"], state.settings.organisation_name,
-                            lang=lang),
+        **context, "correction": correction,
+        "title": page_title(correction["heading"] if correction else text(lang, "confirm_page"), context["procedure"],
+                            state.settings.organisation_name, lang=lang),
         "summary": summary, "single": not definition.meta.steps, "fee": definition.meta.fee,
         "back_url": step_url(definition.id, last.id), "signature_required": definition.meta.signature == "required",
         "signing": signing, "notice": notice, "focus": "notice" if notice else None,
@@ -195,7 +202,7 @@ def complete(procedure_id: str, receipt_number: str, request: Request, state: St
         processing = text(lang, "processing_days", n=meta.processing_days, date=display_date(due))
     context = procedure_context(definition, lang)
     return render(request, "complete.html", {
-        **context,
+        **context, **correction_filing.completion_context(state, session, submission, current, lang),
         "title": page_title(text(lang, "complete_page"), context["procedure"], state.settings.organisation_name,
                             lang=lang),
         "receipt_number": submission.receipt_number, "received_at": format_jst(submission.received_at),

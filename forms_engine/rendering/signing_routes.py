@@ -32,6 +32,7 @@ from forms_engine.rendering.context import (
 from forms_engine.rendering.flow import Flow
 from forms_engine.rendering.pages import page_title
 from forms_engine.rendering.texts import text
+from forms_engine.residents import correction_filing
 from forms_engine.signatures.schemas import SigningProgress
 from forms_engine.signatures.service import format_request_id
 
@@ -71,7 +72,9 @@ def start(request: Request, state: EngineState, session: Session, flow: Flow, cu
     the draft; a pending one for the same answers is shown again (double click, refresh) unless `renew`."""
     if renew or progress_of(state, session, flow, current).stage != "pending":
         answers = flow.validator.normalise(current.draft.answers)
-        outcome = signing_service(state, session).create_request(flow.definition, answers, flow.lang)
+        reserved = correction_filing.reserved_submission_id(session, current.draft.id)  # a correction: its own id
+        outcome = signing_service(state, session).create_request(flow.definition, answers, flow.lang,
+                                                                 submission_id=reserved)
         if outcome.status_code != 201:  # no anchors: the confirmation page says so
             return redirect(confirm_url(flow.definition.id))
         following = replace(current.state, signing_request=str(outcome.body["id"]))

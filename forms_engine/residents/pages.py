@@ -1,5 +1,6 @@
 """Resident pages: /login (the challenge code for the card app, 「ログイン状態を確認する」), /logout, /my
-(「申請履歴」: the resident's own submissions and their PDF 控え), /my/link (a renewed card). Thin: the rules
+(「申請履歴」: the resident's own submissions, their status, the staff's message when a correction is asked for,
+「補正する」 and 「取り下げる」 (status_routes.py) and their PDF 控え), /my/link (a renewed card). Thin: the rules
 are ResidentService's; every form carries the CSRF token; the edge commits."""
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ from forms_engine.receipts.store import receipt_pdf
 from forms_engine.rendering import posting, security
 from forms_engine.rendering.context import page, redirect
 from forms_engine.rendering.pages import error_page, page_title
-from forms_engine.residents import web
+from forms_engine.residents import status_routes, web
 from forms_engine.residents.schemas import Purpose
 from forms_engine.residents.service import CHALLENGE_TTL, ResidentService, format_code
-from forms_engine.residents.texts import failure_text, rtext
+from forms_engine.residents.texts import failure_text, rtext, status_text
 from forms_engine.submissions import receipt_number
+from forms_engine.submissions.corrections import may
 
 router = APIRouter(include_in_schema=False)
 MINUTES = int(CHALLENGE_TTL.total_seconds() // 60)
-_NOTICES = {"logged_out", "timeout", "linked", "already_linked"}
+_NOTICES = {"logged_out", "timeout", "linked", "already_linked", "withdrawn"}
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,9 @@ def my_page(request: Request, state: StateDep, session: SessionDep, lang: LangDe
         return live
     service = web.service(request, state, session)
     own, documents = service.history(live.account_id)
-    items = [_item(submission, documents.get(submission.definition_sha256, {}), lang) for submission in own]
+    messages = status_routes.corrections(state, session).messages(own)
+    items = [_item(submission, documents.get(submission.definition_sha256, {}), messages.get(submission.id), lang)
+             for submission in own]
     cards = [{"serial": " ".join(card.serial[i:i + 8] for i in range(0, len(card.serial), 8)),  # wraps at 320 px
               "expires": format_jst(card.not_after), "linked": format_jst(card.linked_at)}
              for card in service.cards(live.account_id)]
@@ -199,17 +203,22 @@ def my_page(request: Request, state: StateDep, session: SessionDep, lang: LangDe
         "items": items, "cards": cards, "notice": notice, "focus": "notice" if notice else None})
 
 
-def _item(submission: Submission, document: dict[str, Any], lang: str) -> dict[str, str]:
+def _item(submission: Submission, document: dict[str, Any], message: str | None, lang: str) -> dict[str, Any]:
+    """One submission of the history: its status in words, the staff's message when a correction is asked for,
+    and what the resident may do (「補正する」, 「取り下げる」)."""
     meta = document.get("x-procedure") if isinstance(document.get("x-procedure"), dict) else {}
     assert isinstance(meta, dict)
     title = (meta.get("title_en") if lang == "en" else None) or document.get("title") or submission.procedure_id
-    status = rtext(lang, "status_received") if submission.status == "received" else submission.status
+    status = status_text(lang, submission.status)
+    actions = f"/my/submissions/{submission.receipt_number}"
     signature = submission.signature if isinstance(submission.signature, dict) else {}
     if signature.get("status") == "indeterminate" and not signature.get("final"):
         status += f"（{rtext(lang, 'signature_pending')}）"
     return {"receipt_number": submission.receipt_number, "title": str(title), "status": status,
             "received_at": format_jst(submission.received_at),
-            "receipt_url": f"/my/receipts/{submission.receipt_number}.pdf"}
+            "receipt_url": f"/my/receipts/{submission.receipt_number}.pdf", "message": message,
+            "correct_url": f"{actions}/correct" if may(submission, "received") else None,
+            "withdraw_url": f"{actions}/withdraw" if may(submission, "withdrawn") else None}
 
 
 @router.get("/my/receipts/{number}.pdf")

@@ -1,4 +1,4 @@
-"""The words of the login and 「申請履歴」 pages, in Japanese and English (kept beside their pages)."""
+"""The words of the login, 「申請履歴」 and 「申請状況」 pages (取下げ, 補正), in Japanese and English (kept beside their pages)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,54 @@ TEXTS: dict[str, dict[str, str]] = {
         "receipt_number": "受付番号",
         "status": "状態",
         "status_received": "受付済み",
+        "status_reviewing": "審査中",
+        "status_completed": "完了",
+        "status_rejected": "却下",
+        "status_correction_requested": "補正依頼（補正が必要です）",
+        "status_withdrawn": "取下げ済み",
+        "status_page": "申請状況",
+        "status_lead": "この申請の今の状態です。",
+        "correction_message_title": "担当課からの補正依頼",
+        "correction_message_lead": ("内容を確認して「補正する」から申請内容を直し、申請してください。"
+                                    "同じ受付番号のまま届きます。"),
+        "correct_button": "補正する",
+        "correct_button_of": "{number}を補正する",
+        "withdraw_button": "取り下げる",
+        "withdraw_button_of": "{number}を取り下げる",
+        "withdraw_page": "本当に取り下げますか",
+        "withdraw_lead": ("取り下げると、この申請の審査は行われません。取り下げは元に戻せません。"
+                          "もう一度申請するときは、新しく申請してください。"),
+        "withdraw_reason": "取り下げの理由（任意）",
+        "withdraw_reason_hint": "担当課に伝わります。{max}文字以内で入力してください。",
+        "withdraw_confirm": "取り下げる",
+        "withdraw_cancel": "取り下げずに戻る",
+        "withdrawn": "申請を取り下げました。",
+        "problem_title": "操作できませんでした",
+        "refused_already": "この申請は既に取り下げられています。",
+        "refused_conflict": "この申請の状態は「{status}」に変わっています。今の状態を確認してください。",
+        "refused_transition": "「{status}」の申請は取り下げられません。",
+        "refused_correct": "「{status}」の申請は補正できません。",
+        "reason_too_long": "理由は{max}文字以内で入力してください。",
+        "correct_unavailable": ("この手続は、今はオンラインで補正できません。"
+                                "お手数ですが、下記の担当課にお問い合わせください。"),
+        "correct_signature_unavailable": ("この手続の補正にはマイナンバーカードでの署名が必要ですが、"
+                                          "この環境では署名を利用できません。下記の担当課にお問い合わせください。"),
+        "confirm_correction": "補正する内容の確認",
+        "confirm_correction_lead": ("受付番号 {number} の申請の補正です。「補正して申請する」を押すと、"
+                                    "同じ受付番号で補正した内容が届きます。"),
+        "correction_submit": "補正して申請する",
+        "corrected_title": "補正した内容で申請しました",
+        "already_corrected": "既に補正して申請済みです",
+        "already_corrected_body": "この補正は既に申請されています。もう一度は申請していません。",
+        "stale_correction": "この補正は申請できません",
+        "stale_correction_body": ("この下書きは前の補正依頼に対するものです。"
+                                  "申請状況から、もう一度「補正する」を押してください。"),
+        "correction_closed_body": "この申請は今は補正できません（状態：{status}）。",
+        "signature_mismatch_body": "署名した申請と補正する申請が一致しません。もう一度署名してください。",
+        "status_link_title": "申請状況の確認",
+        "status_link_note": ("次のリンクから、この申請の状況（補正依頼など）を確認し、補正や取下げができます。"
+                             "リンクは他の人に知らせないでください。"),
+        "status_link": "申請状況を見る",
         "signature_pending": "電子署名の失効確認中",
         "cards": "登録しているカード",
         "cards_lead": "ログインに使えるマイナンバーカードの利用者証明用電子証明書です。",
@@ -119,6 +167,54 @@ TEXTS: dict[str, dict[str, str]] = {
         "receipt_number": "Receipt number",
         "status": "Status",
         "status_received": "Received",
+        "status_reviewing": "Under review",
+        "status_completed": "Completed",
+        "status_rejected": "Rejected",
+        "status_correction_requested": "Correction requested",
+        "status_withdrawn": "Withdrawn",
+        "status_page": "Application status",
+        "status_lead": "Where this application stands now.",
+        "correction_message_title": "The department asks for a correction",
+        "correction_message_lead": ("Read the message, then correct your answers with “Correct” and submit them. "
+                                    "They reach the department under the same receipt number."),
+        "correct_button": "Correct",
+        "correct_button_of": "Correct {number}",
+        "withdraw_button": "Withdraw",
+        "withdraw_button_of": "Withdraw {number}",
+        "withdraw_page": "Do you really want to withdraw this application?",
+        "withdraw_lead": ("A withdrawn application is not reviewed, and withdrawing cannot be undone. "
+                          "To apply again, make a new application."),
+        "withdraw_reason": "Reason for withdrawing (optional)",
+        "withdraw_reason_hint": "The department will read it. Up to {max} characters.",
+        "withdraw_confirm": "Withdraw",
+        "withdraw_cancel": "Go back without withdrawing",
+        "withdrawn": "The application has been withdrawn.",
+        "problem_title": "This could not be done",
+        "refused_already": "This application has already been withdrawn.",
+        "refused_conflict": "The status of this application has changed to “{status}”. Please check it.",
+        "refused_transition": "An application that is “{status}” cannot be withdrawn.",
+        "refused_correct": "An application that is “{status}” cannot be corrected.",
+        "reason_too_long": "Please keep the reason to {max} characters.",
+        "correct_unavailable": ("This procedure cannot be corrected online at the moment. "
+                                "Please contact the department below."),
+        "correct_signature_unavailable": ("Correcting this procedure needs a My Number Card signature, which is not "
+                                          "available here. Please contact the department below."),
+        "confirm_correction": "Check your correction",
+        "confirm_correction_lead": ("This corrects application {number}. Press “Submit the correction” to send the "
+                                    "corrected answers under the same receipt number."),
+        "correction_submit": "Submit the correction",
+        "corrected_title": "Your correction has been submitted",
+        "already_corrected": "This correction has already been submitted",
+        "already_corrected_body": "This correction was submitted before; it has not been submitted again.",
+        "stale_correction": "This correction cannot be submitted",
+        "stale_correction_body": ("This draft answers an earlier request for correction. Open the application's "
+                                  "status and press “Correct” again."),
+        "correction_closed_body": "This application cannot be corrected now (status: {status}).",
+        "signature_mismatch_body": "The signed application is not the one being corrected. Please sign again.",
+        "status_link_title": "Checking the status",
+        "status_link_note": ("With the link below you can check this application (a request for correction, for "
+                             "example), correct it or withdraw it. Do not share the link."),
+        "status_link": "See the status of this application",
         "signature_pending": "signature revocation check pending",
         "cards": "Your registered cards",
         "cards_lead": "The user-authentication certificates of My Number Cards you can log in with.",
@@ -162,3 +258,9 @@ def failure_text(lang: str, code: str | None) -> str:
     """A verification failure code in plain words."""
     key = _FAILURES.get(code or "")
     return rtext(lang, key) if key else rtext(lang, "failure_other", code=code or "unknown")
+
+
+def status_text(lang: str, status: str) -> str:
+    """A submission's status as residents read it."""
+    key = f"status_{status}"
+    return rtext(lang, key) if key in TEXTS["ja"] else status

@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.orm import object_session
+from sqlmodel import Session
+
 from forms_engine.japanese.wareki import format_jst
 from forms_engine.models import Submission
 from forms_engine.receipts.layout import Row, build_rows
@@ -15,6 +18,7 @@ from forms_engine.rendering.summary import Answer
 from forms_engine.staff.service import MASK, Detail
 from forms_engine.staff.workflow import label as status_label
 from forms_engine.staff.workflow import next_statuses
+from forms_engine.submissions.repository import revisions_of
 
 RIGHT_LABELS = {"view": "閲覧", "review": "審査", "export": "出力", "sensitive": "機微情報の閲覧",
                 "manage": "職員の管理"}
@@ -61,6 +65,17 @@ def sections(document: Mapping[str, Any], answers: Any, attachment_names: Mappin
     return out
 
 
+def revisions_view(submission: Submission) -> list[dict[str, str]]:
+    """The earlier versions a resident's corrections (補正) replaced, 第1版 first, with when each was filed and
+    replaced (read in the session the submission was loaded in)."""
+    session = object_session(submission)
+    if not isinstance(session, Session):
+        return []
+    return [{"label": f"補正前の内容（第{r.number}版）", "filed_at": format_jst(r.filed_at),
+             "replaced_at": format_jst(r.replaced_at), "version": r.procedure_version}
+            for r in revisions_of(session, submission.id)]
+
+
 def detail_view(detail: Detail) -> dict[str, Any]:
     s = detail.submission
     names = {a.id: a.name for a in detail.attachments}
@@ -78,7 +93,7 @@ def detail_view(detail: Detail) -> dict[str, Any]:
         "attachments": [{"name": a.name, "media_type": a.media_type, "size": f"{a.size:,}", "sha256": a.sha256}
                         for a in detail.attachments],
         "signature": signature_pairs(signature) if signature is not None else None,
-        "history": history,
+        "history": history, "revisions": revisions_view(s),
         "receipt_url": f"/api/v1/staff/receipts/{s.receipt_number}.pdf",
         "rights": "・".join(label for right, label in RIGHT_LABELS.items() if right in detail.rights),
         "current_status": s.status,
