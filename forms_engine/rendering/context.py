@@ -101,7 +101,8 @@ class Current:
 
 
 def drafts(state: EngineState, session: Session) -> DraftService:
-    return DraftService(session, state.secret_key, state.settings.draft_retention_hours)
+    return DraftService(session, state.secret_key, state.settings.draft_retention_hours,
+                        state.settings.answers_keyring())
 
 
 def current_draft(request: Request, state: EngineState, session: Session, definition: Definition) -> Current | None:

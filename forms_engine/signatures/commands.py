@@ -46,6 +46,38 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_dev_sign)
 
 
+def add_purge_parser(signatures_sub: Any) -> None:
+    """Register `signatures purge` on the `signatures` subcommands (the group is made in recheck.py)."""
+    p = signatures_sub.add_parser(
+        "purge", help="delete the signing requests nothing needs any more (used, or expired and not fileable)",
+        description="Deletes signing requests used by a filing, never signed and expired for more than an hour, "
+                    "or signed, never filed and past their expiry plus FORMS_ENGINE_DRAFT_RETENTION_HOURS (after "
+                    "which they can no longer be filed). New requests do the same on the way; run it from cron.")
+    p.add_argument("--database-url")
+    p.set_defaults(func=cmd_purge)
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from forms_engine.config import Settings
+    from forms_engine.db import engine_for, upgrade
+    from forms_engine.signatures.service import purge
+
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    engine = engine_for(settings)
+    if settings.is_embedded_sqlite:
+        upgrade(engine)  # as `serve` does: the embedded database is always at the latest schema
+    try:
+        with Session(engine) as session:
+            deleted = purge(session, settings)
+            session.commit()
+    finally:
+        engine.dispose()
+    print(f"{deleted} 件の不要になった署名要求を削除しました / {deleted} signing request(s) deleted", file=sys.stderr)
+    return 0
+
+
 def cmd_dev_sign(args: argparse.Namespace) -> int:
     password = _read_password() if args.password_stdin else None
     try:

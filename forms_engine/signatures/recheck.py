@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from forms_engine.config import Settings
+from forms_engine.signatures.commands import add_purge_parser
 
 if TYPE_CHECKING:  # imported when used: `forms-engine` starts without them
     from sqlalchemy import Engine
@@ -50,7 +51,7 @@ class Line:
 
 
 def add_parser(sub: Any) -> None:
-    """Register `signatures recheck` on the `forms-engine` subcommands."""
+    """Register `signatures recheck` (and `signatures purge`) on the `forms-engine` subcommands."""
     signatures = sub.add_parser("signatures", help="signatures stored with submissions")
     signatures_sub = signatures.add_subparsers(dest="signatures_command", required=True)
     recheck = signatures_sub.add_parser(
@@ -59,6 +60,7 @@ def add_parser(sub: Any) -> None:
     recheck.add_argument("--database-url")
     recheck.add_argument("--procedure", metavar="ID", help="only this procedure's submissions")
     recheck.set_defaults(func=cmd_recheck)
+    add_purge_parser(signatures_sub)  # signatures purge (forms_engine/signatures/commands.py)
 
 
 def cmd_recheck(args: argparse.Namespace) -> int:

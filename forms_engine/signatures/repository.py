@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session
 
 from forms_engine.models import SigningRequest
@@ -39,3 +39,15 @@ def consume_for_submission(session: Session, request_id: str, now: datetime) -> 
 def store_result(session: Session, request_id: str, result: dict[str, Any]) -> None:
     table: Any = SigningRequest.__table__  # type: ignore[attr-defined]
     session.execute(update(table).where(table.c.id == request_id).values(result=result))
+
+
+def purge(session: Session, now: datetime, unsigned_before: datetime, signed_expired_before: datetime) -> int:
+    """Delete the requests used by a filing, those never signed that expired before `unsigned_before`, and those
+    signed (never filed) that expired before `signed_expired_before`; how many went."""
+    table: Any = SigningRequest.__table__  # type: ignore[attr-defined]
+    result = session.execute(delete(table).where(or_(
+        table.c.submitted_at.is_not(None),
+        and_(table.c.signed_at.is_(None), table.c.expires_at < unsigned_before, table.c.expires_at < now),
+        table.c.expires_at < signed_expired_before)))
+    session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)

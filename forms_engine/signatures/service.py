@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
+import logging
 import secrets
 import unicodedata
 import uuid
@@ -21,17 +23,33 @@ from forms_engine.models import SigningRequest
 from forms_engine.signatures import repository
 from forms_engine.signatures.revocation_sources import revocation_checker
 from forms_engine.signatures.schemas import ClientStatus, SigningProgress, Stage
+from forms_engine.submissions.protection import (
+    ProtectionError,
+    is_envelope,
+    seal_bytes,
+    seal_value,
+    signing_owner,
+    unseal_bytes,
+    unseal_value,
+)
 from signing import Check, SignatureVerifier, TrustAnchors, VerifierRegistry, default_registry, holder_fields
 from signing.canonical import canonical_payload, payload_sha256
 from signing.cms import CmsError, parse_detached
 
 NO_ANCHORS_JA = "この環境ではマイナンバーカードの署名を検証できません（署名用の信頼点が設定されていません）。窓口または郵送で申請してください"
 NO_ANCHORS_EN = "Signatures cannot be verified here (no trust anchors are configured)"
+UNREADABLE_JA = "この署名要求はもう使えません。申請画面からもう一度署名をやり直してください"
+UNREADABLE_EN = "This signing request can no longer be used: start the signing again"
+
+log = logging.getLogger(__name__)
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 """Request ids are typed by residents into a card client: no look-alikes (0/O, 1/I/L), as resume codes."""
 CODE_LENGTH = 20  # 20 characters of 31: about 99 bits, for a request that lives 5 minutes and is single-use
 _SEPARATORS = frozenset(" \t-‐‑‒–—―−ー－ｰ・")
+
+UNSIGNED_KEPT = timedelta(hours=1)
+"""An expired request that was never signed is kept this long (its page can still say it expired), then purged."""
 
 HolderFieldsFor = Callable[[str], Sequence[str]]
 """procedure id -> the 基本4情報 its definition asks for (`x-procedure.signature_holder_fields`)."""
@@ -77,8 +95,31 @@ def build_verifier(settings: Settings, registry: VerifierRegistry | None = None)
     return verifier
 
 
-def answers_sha256(answers: Any) -> str:
-    return payload_sha256(canonical_payload({"answers": answers}))
+def answers_sha256(answers: Any, secret_key: str) -> str:
+    """Keyed (HMAC-SHA256 of the RFC 8785 answers): a plain hash of answers holding a マイナンバー could be
+    matched against every possible number."""
+    blob = canonical_payload({"answers": answers})
+    return hmac.new(secret_key.encode(), b"signing-answers:" + blob, hashlib.sha256).hexdigest()
+
+
+def purge(session: Session, settings: Settings, now: datetime | None = None) -> int:
+    """Delete the signing requests nothing needs any more; how many went. A used one (its filing holds the
+    record), an expired one never signed after `UNSIGNED_KEPT`, and a signed one never filed once it can no
+    longer be filed (`fileable_until`). A request still waiting for its signature, or signed and fileable,
+    is kept."""
+    now = now or datetime.now(UTC)
+    return repository.purge(session, now, unsigned_before=now - UNSIGNED_KEPT,
+                            signed_expired_before=now - signed_grace(settings))
+
+
+def signed_grace(settings: Settings) -> timedelta:
+    """How long after its expiry a signed request may still be filed: as long as the draft that names it is
+    kept after its last change (a resident may sign, save, and file the next day)."""
+    return timedelta(hours=settings.draft_retention_hours)
+
+
+def fileable_until(request: SigningRequest, settings: Settings) -> datetime:
+    return request.expires_at + signed_grace(settings)
 
 
 def new_request_id() -> str:
@@ -130,12 +171,15 @@ class SigningService:
                 found = repository.get(self.session, typed)
         return found
 
-    def create_request(self, definition: Definition, answers: Any, lang: str, now: datetime | None = None) -> Outcome:
-        """Store the exact bytes to sign (RFC 8785 envelope) and answer with them; answers already validated."""
+    def create_request(self, definition: Definition, answers: Any, lang: str, now: datetime | None = None,
+                       submission_id: str | None = None) -> Outcome:
+        """Store the exact bytes to sign (RFC 8785 envelope) and answer with them; answers already validated.
+        ``submission_id``: the existing submission a correction (補正) replaces the answers of; a new id otherwise."""
         if self.verifier is None:
             return _error(422, NO_ANCHORS_JA if lang == "ja" else NO_ANCHORS_EN)
         now = now or datetime.now(UTC)
-        submission_id = str(uuid.uuid4())
+        purge(self.session, self.settings, now)  # the opportunistic clean-up, as new drafts do
+        submission_id = submission_id or str(uuid.uuid4())
         envelope = {
             "type": "signature-envelope", "version": 1,
             "procedure": {"id": definition.id, "version": definition.version, "definition_sha256": definition.sha256},
@@ -144,9 +188,11 @@ class SigningService:
                           "audience": self.settings.public_origin},
         }
         payload = canonical_payload(envelope)
+        request_id = new_request_id()
+        sealed = seal_bytes(payload, signing_owner(request_id), "payload", self.settings.answers_keyring())
         request = SigningRequest(
-            id=new_request_id(), procedure_id=definition.id, definition_sha256=definition.sha256,
-            submission_id=submission_id, answers_sha256=answers_sha256(answers), payload=payload,
+            id=request_id, procedure_id=definition.id, definition_sha256=definition.sha256,
+            submission_id=submission_id, answers_sha256=self._answers_sha256(answers), payload=sealed,
             payload_sha256=payload_sha256(payload), created_at=now,
             expires_at=now + timedelta(seconds=self.settings.signing_request_ttl_seconds))
         repository.add(self.session, request)
@@ -159,8 +205,11 @@ class SigningService:
         if request is None:
             return _error(404, "署名要求が見つかりません" if lang == "ja" else "Unknown signing request", "not_found")
         state = _client_status(request, now or datetime.now(UTC))
+        payload = self._readable_payload(request) if state == "pending" else None
+        if state == "pending" and payload is None:
+            return _error(410, UNREADABLE_JA if lang == "ja" else UNREADABLE_EN, "gone")
         return Outcome(200, {"id": request.id, "status": state,
-                             "payload": base64.b64encode(request.payload).decode() if state == "pending" else None,
+                             "payload": base64.b64encode(payload).decode() if payload is not None else None,
                              "digest_sha256": request.payload_sha256, "expires_at": _rfc3339(request.expires_at)})
 
     def submit_signature(self, request_id: str, fmt: str, signature_b64: str, certificate_b64: str | None,
@@ -181,15 +230,22 @@ class SigningService:
             return _error(422, "signature と certificate は base64 で送ってください", "contentEncoding")
         if self.verifier is None:
             return _error(422, NO_ANCHORS_JA if lang == "ja" else NO_ANCHORS_EN)
+        payload = self._readable_payload(request)
+        if payload is None:
+            return _error(410, UNREADABLE_JA if lang == "ja" else UNREADABLE_EN, "gone")
         if not repository.consume_for_signature(self.session, request.id, received_at):
             return _error(410, "この署名要求は期限切れか使用済みです。もう一度署名をやり直してください"
                           if lang == "ja" else "This signing request has expired or was used", "gone")
         binding = Check("binding", True, "request exists, unexpired and unused; the stored payload is verified")
-        result = self.verifier.verify(request.payload, fmt, signature, certificate, received_at, prior_checks=[binding])
+        result = self.verifier.verify(payload, fmt, signature, certificate, received_at,
+                                      prior_checks=[binding])
         record = result.to_dict()
         wanted = list(holder_fields_for(request.procedure_id)) if holder_fields_for is not None else []
         if wanted and record["status"] != "invalid":
             record.update(_holder(wanted, fmt, signature, certificate, record))
+        if isinstance(record.get("holder"), dict):  # the 基本4情報 are kept encrypted, bound to the request
+            record["holder"] = seal_value(record["holder"], signing_owner(request.id), "/holder",
+                                          self.settings.answers_keyring())
         repository.store_result(self.session, request.id, record)
         return Outcome(200, {"status": record["status"], "failure": record["failure"], "checks": record["checks"]})
 
@@ -204,13 +260,20 @@ class SigningService:
         def at(stage: Stage, failure: str | None = None, record: dict[str, Any] | None = None) -> SigningProgress:
             return SigningProgress(stage, request.id, request.expires_at, failure, record)
 
-        if request.definition_sha256 != definition.sha256 or request.answers_sha256 != answers_sha256(answers):
+        if request.definition_sha256 != definition.sha256 or request.answers_sha256 != self._answers_sha256(answers):
             return at("changed")
         if request.submitted_at is not None:
             return at("used")
+        now = now or datetime.now(UTC)
         if request.signed_at is None:
-            return at("expired" if request.expires_at <= (now or datetime.now(UTC)) else "pending")
-        record = request.result
+            return at("expired" if request.expires_at <= now else "pending")
+        if fileable_until(request, self.settings) <= now:
+            return at("expired")
+        try:
+            record = self.result(request)
+        except ProtectionError as exc:  # the key it was sealed with is gone: the resident signs again
+            log.warning("signing request unreadable: %s", exc)  # names the request, never a value
+            return at("expired")
         if record is None:  # consumed without a verdict: cannot happen since bodies are checked first
             return at("invalid", "bad_format")
         status, failure = record["status"], record.get("failure")
@@ -233,20 +296,53 @@ class SigningService:
         request = self.find(request_id)
         if request is None or request.procedure_id != definition.id:
             return _error(422, "署名要求が見つかりません" if ja else "Unknown signing request", pointer="/signing_request")
-        if request.result is None:
+        try:
+            result = self.result(request)
+        except ProtectionError as exc:
+            log.warning("signing request unreadable: %s", exc)  # names the request, never a value
+            return _error(422, UNREADABLE_JA if ja else UNREADABLE_EN, pointer="/signing_request")
+        if result is None:
             return _error(422, "まだ署名されていません" if ja else "Not signed yet", pointer="/signing_request")
-        if request.definition_sha256 != definition.sha256 or request.answers_sha256 != answers_sha256(answers):
+        if fileable_until(request, self.settings) <= datetime.now(UTC):
+            return _error(422, "署名の有効期限が切れました。もう一度署名してください"
+                          if ja else "This signature has expired: sign again", pointer="/signing_request")
+        if request.definition_sha256 != definition.sha256 or request.answers_sha256 != self._answers_sha256(answers):
             return _error(422, "署名した内容と申請する内容が一致しません。もう一度署名してください"
                           if ja else "The answers differ from the signed ones", pointer="/signing_request")
-        status = request.result["status"]
+        status = result["status"]
         if status == "invalid" or (status == "indeterminate" and definition.meta.revocation == "require"):
-            failure = request.result.get("failure")
+            failure = result.get("failure")
             return _error(422, f"署名を確認できませんでした（{failure}）。もう一度署名してください"
                           if ja else f"The signature was not accepted ({failure})", pointer="/signing_request")
         if not repository.consume_for_submission(self.session, request.id, datetime.now(UTC)):
             return _error(422, "この署名は既に申請に使われています" if ja else "This signature was already used",
                           pointer="/signing_request")
-        return Binding(request.submission_id, {"signing_request": request.id, **request.result})
+        return Binding(request.submission_id, {"signing_request": request.id, **result})
+
+    def payload(self, request: SigningRequest) -> bytes:
+        """The bytes to sign, decrypted (`ProtectionError` if they do not decrypt)."""
+        return unseal_bytes(request.payload, signing_owner(request.id), "payload", self.settings.answers_keyring(),
+                            f"signing request {request.id}")
+
+    def _readable_payload(self, request: SigningRequest) -> bytes | None:
+        """The payload, or None when it no longer decrypts (its key was retired): the request is unusable."""
+        try:
+            return self.payload(request)
+        except ProtectionError as exc:
+            log.warning("signing request unreadable: %s", exc)  # names the request, never a value
+            return None
+
+    def result(self, request: SigningRequest) -> dict[str, Any] | None:
+        """The verification record with the holder's data decrypted (the stored row is left as it is)."""
+        record = request.result
+        if record is None or not is_envelope(record.get("holder")):
+            return record
+        holder = unseal_value(record["holder"], signing_owner(request.id), "/holder", self.settings.answers_keyring(),
+                              f"signing request {request.id}")
+        return {**record, "holder": holder}
+
+    def _answers_sha256(self, answers: Any) -> str:
+        return answers_sha256(answers, self.settings.ensure_secret_key())
 
 
 def _client_status(request: SigningRequest, now: datetime) -> ClientStatus:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from forms_engine.drafts.service import (
     well_formed,
 )
 from forms_engine.models import Attachment, Draft
+from forms_engine.submissions.protection import Keyring
 
 from .conftest import (
     PDF,
@@ -207,7 +209,8 @@ def test_drafts_are_kept_at_least_20_hours(db_engine: Engine, make_client: Clien
     assert definition is not None
     now = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)
     with Session(db_engine) as session:
-        service = DraftService(session, "k", retention_hours=1)  # asked for less: 20 hours all the same
+        keyring = Keyring({"k1": os.urandom(32)})
+        service = DraftService(session, "k", retention_hours=1, keyring=keyring)  # asked for less: 20 hours all the same
         started = service.start(definition, {}, DraftState(), now=now)
         assert started.draft.expires_at - now == timedelta(hours=20)
         later = now + timedelta(hours=5)
@@ -317,7 +320,7 @@ def test_rows_go_before_files_and_a_rollback_loses_nothing(make_client: ClientFa
     assert path is not None
     expire(db_engine, draft_id)
     with Session(db_engine) as session:
-        purged = purge_with_uploads(session)
+        purged = purge_with_uploads(session, keyring=client.app.state.forms_engine.settings.answers_keyring())
         assert purged == Purged(1, [path.relative_to(tmp_path / "data" / "attachments").as_posix()])
         assert path.exists()  # the service touches no file: the caller removes them after its commit
         session.rollback()

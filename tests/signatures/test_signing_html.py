@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from forms_engine.models import Draft, SigningRequest
-from forms_engine.submissions.protection import unseal
+from forms_engine.submissions.protection import draft_owner, unseal, unseal_found
 from tests.conftest import SAMPLES_DIR
 from tests.rendering.conftest import main_of, title_of, walk
 from tests.rendering.htmlform import HtmlForm, post_items
@@ -94,7 +94,9 @@ def test_a_resident_signs_and_files_child_allowance(signed_client: TestClient, p
     envelope = json.loads(base64.b64decode(status["payload"]))
     (draft,) = drafts_of(client)
     validator = client.app.state.forms_engine.catalogue.validator(PROCEDURE)  # type: ignore[attr-defined]
-    assert envelope["answers"] == validator.normalise(draft.answers)
+    keyring = client.app.state.forms_engine.settings.answers_keyring()  # type: ignore[attr-defined]
+    in_clear = unseal_found(draft.answers, draft_owner(draft.id), keyring, "draft")  # sealed at rest
+    assert envelope["answers"] == validator.normalise(in_clear) and in_clear != draft.answers
     assert envelope["procedure"]["id"] == PROCEDURE and envelope["submission"] == stored.submission_id
 
     again = client.get(f"{BASE}/signing")  # 「署名の状態を確認する」 before signing: still waiting
