@@ -11,9 +11,11 @@ from pathlib import Path
 from forms_engine.audit import commands as audit_commands
 from forms_engine.config import Settings
 from forms_engine.exports import commands as export_commands
+from forms_engine.retention import commands as retention_commands
 from forms_engine.signatures import commands as signature_commands
 from forms_engine.signatures import recheck as signature_recheck
 from forms_engine.staff import commands as staff_commands
+from forms_engine.submissions import commands as submission_commands
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -66,7 +68,7 @@ def cmd_drafts_purge(args: argparse.Namespace) -> int:
     if settings.is_embedded_sqlite:
         upgrade(engine)  # as `serve` does: the embedded database is always at the latest schema
     with Session(engine) as session:
-        purged = purge_with_uploads(session)
+        purged = purge_with_uploads(session, keyring=settings.answers_keyring())
         session.commit()  # the rows first; only then their files (see drafts.schemas.Purged)
     removed = remove(storage_for(settings), purged.storage_keys)
     print(f"{purged.drafts} 件の期限切れの下書きを削除しました（添付ファイル {removed} 件）", file=sys.stderr)
@@ -130,6 +132,8 @@ def parser() -> argparse.ArgumentParser:
     staff_commands.add_parser(sub)  # staff add | staff token (forms_engine/staff/commands.py)
     audit_commands.add_parser(sub)  # audit verify (forms_engine/audit/commands.py)
     export_commands.add_parser(sub)  # export (forms_engine/exports/commands.py)
+    submission_commands.add_parser(sub)  # submissions reseal (forms_engine/submissions/commands.py)
+    retention_commands.add_parser(sub)  # retention purge (forms_engine/retention/commands.py)
     return p
 
 

@@ -1,0 +1,1 @@
+"""Retention: submissions older than their procedure's `retention_days` purged by `forms-engine retention purge`."""
