@@ -23,8 +23,10 @@ from forms_engine.rendering.widgets import WidgetRegistry, default_widgets
 from forms_engine.residents.pages import router as resident_pages_router
 from forms_engine.residents.routes import router as auth_router
 from forms_engine.residents.service import AuthConfig
+from forms_engine.residents.status_routes import router as resident_status_router
 from forms_engine.signatures.routes import router as signatures_router
 from forms_engine.signatures.service import build_verifier
+from forms_engine.staff.admin_pages import router as staff_admin_pages_router
 from forms_engine.staff.pages import router as staff_pages_router
 from forms_engine.staff.routes import router as staff_router
 from forms_engine.submissions.routes import router as submissions_router
@@ -64,8 +66,10 @@ def create_app(
     app.include_router(accessibility_router)
     app.include_router(language_router)
     app.include_router(resident_pages_router)
+    app.include_router(resident_status_router)  # 申請状況, 取下げ and 補正 (forms_engine/residents/status_routes.py)
     app.include_router(staff_router)  # the back office: API (forms_engine/staff/routes.py)
     app.include_router(staff_pages_router)  # … and pages under /staff/
+    app.include_router(staff_admin_pages_router)  # … and a department's admins managing its staff
     app.include_router(export_routes.router_for(default_exporters()))  # streamed exports (forms_engine/exports/)
     app.include_router(pages_router)
 

@@ -33,6 +33,13 @@ class StaffError(ValueError):
     """A refused staff-management request, with the message for the operator."""
 
 
+def login_problem(login: str) -> str | None:
+    """Why a new account's login is refused, or None."""
+    if not login or len(login) > 64 or not login.isprintable() or login.strip() != login:
+        return "ログインIDは64文字以内で、空白で始まったり終わったりしないものにしてください"
+    return None
+
+
 @dataclass(frozen=True)
 class LoginResult:
     outcome: Literal["ok", "refused", "limited"]
@@ -51,8 +58,8 @@ class StaffAuth:
         """Create the account (``password`` needed then) or only grant the role; True when the account is new."""
         if role not in ROLES:
             raise StaffError(f"役割は {', '.join(ROLES)} のいずれかです")
-        if not login or len(login) > 64 or not login.isprintable() or login.strip() != login:
-            raise StaffError("ログインIDは64文字以内で、空白で始まったり終わったりしないものにしてください")
+        if problem := login_problem(login):
+            raise StaffError(problem)
         if not department or len(department) > 64:
             raise StaffError("部署コードを指定してください")
         found = repository.account_by_login(self.session, login)

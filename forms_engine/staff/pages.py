@@ -130,7 +130,8 @@ async def logout(request: Request, state: StateDep, session: SessionDep) -> Resp
 
 # -- review ----------------------------------------------------------------------------------------
 def _who(actor: Actor) -> dict[str, Any]:
-    return {"staff_login": actor.login}
+    return {"staff_login": actor.login,  # the bar links 「職員の管理」 for a department's admins (staff/admin_pages.py)
+            "staff_admin": any("admin" in roles for roles in actor.roles.values())}
 
 
 @router.get("/staff/", response_class=HTMLResponse)
@@ -173,7 +174,7 @@ def procedure_page(procedure_id: str, request: Request, state: StateDep, session
         next_url = f"/staff/procedures/{procedure_id}?" + urlencode({**filters, "cursor": listed.next_cursor})
     return _render(request, state, "staff/procedure.html", service.title(procedure_id), {
         **_who(actor), "procedure_id": procedure_id, "query": query, "problem": problem,
-        "statuses": list(LABELS.items()),
+        "statuses": list(LABELS.items()), "search_fields": service.search_fields(procedure_id),
         "items": [item_view(s) for s in listed.items] if listed is not None else [],
         "next_url": next_url, "first_url": f"/staff/procedures/{procedure_id}?" + urlencode(filters) if cursor else None,
         "focus": "problem" if problem else None,
