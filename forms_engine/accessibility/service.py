@@ -40,9 +40,13 @@ VERDICT_LABELS: dict[VerdictCode, str] = {
 STATE_LABELS = {
     "start": "開始", "form": "入力", "step": "手順", "confirm": "確認", "complete": "申請完了", "notice": "お知らせ",
     "closed": "受付期間外", "catalogue": "手続の一覧", "not-found": "ページが見つからない", "resume": "入力の再開",
-    "accessibility": "ウェブアクセシビリティ方針", "page": "ページ", "sitemap": "サイトマップ"}
+    "accessibility": "ウェブアクセシビリティ方針", "page": "ページ", "sitemap": "サイトマップ", "staff": "職員用ページ"}
 STATE_FLAGS = {"errors": "入力エラー", "notice": "お知らせ", "added": "追加の後", "removed": "削除の後",
-               "refreshed": "選び直しの後", "procedure": "手続", "search": "検索結果", "none": "該当なし"}
+               "refreshed": "選び直しの後", "procedure": "手続", "search": "検索結果", "none": "該当なし",
+               # the staff pages (tests/browser/staff_walk.py): staff:<page>[:<what>]
+               "login": "ログイン", "refused": "ログインできない", "procedures": "担当の手続", "list": "申請の一覧",
+               "filtered": "絞り込み", "submission": "申請の詳細", "tokens": "API トークン", "created": "作成の後",
+               "admin": "職員の管理", "department": "部署の職員", "account": "アカウント", "disabled": "無効にした後"}
 NO_RESULTS = "自動試験の結果はまだありません"
 OBSOLETE_IN_WCAG22 = frozenset({"4.1.1"})
 

@@ -142,7 +142,7 @@ def walks(browser: Any, engine_server: EngineServer, served: Catalogue, corpus_d
     auditor = Auditor(tmp_path_factory.mktemp("pages"))
     auditor.versions = RUN.versions
     RUN.records = auditor.records
-    walks = Walks(browser, engine_server.base_url, served, auditor, corpus_dir)
+    walks = Walks(browser, engine_server.base_url, served, auditor, corpus_dir, engine_server)
     yield walks
     walks.close()
 

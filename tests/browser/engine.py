@@ -123,6 +123,7 @@ class EngineServer:
 
     def __init__(self, definitions: Path, data_dir: Path, log: Path) -> None:
         self.definitions = definitions
+        self.data_dir = data_dir
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("FORMS_ENGINE_")}
@@ -132,12 +133,21 @@ class EngineServer:
             "FORMS_ENGINE_PUBLIC_ORIGIN": self.base_url,
             "PYTHONUNBUFFERED": "1",
         })
+        self.env = env
         self.log = log
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "forms_engine.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--definitions", str(definitions), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
+
+    def cli(self, *args: str, stdin: str = "") -> str:
+        """`forms-engine ARGS` on the served data folder (e.g. `staff add`, the password on standard input)."""
+        done = subprocess.run([sys.executable, "-m", "forms_engine.cli", *args], cwd=ROOT, env=self.env,
+                              input=stdin, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"forms-engine {' '.join(args)} exited with {done.returncode}:\n{done.stderr}")
+        return done.stdout
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout

@@ -9,6 +9,7 @@ import pytest
 
 from .audit import axe_report
 from .conftest import CORPUS_NAMES, SAMPLES
+from .staff_walk import STAFF_STATES
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +38,17 @@ def test_axe_on_the_site_pages(walks: Any) -> None:
     walk = walks.site()
     assert {r.state for r in walk.records} >= {"catalogue", "not-found"}
     problems = problems_of(walk)
+    assert not problems, "\n".join(problems)
+
+
+def test_axe_on_the_staff_pages(walks: Any) -> None:
+    """Login, procedures, a list (filtered, a bad date), a submission (status refused, changed), API tokens
+    and staff administration (staff_walk.py)."""
+    walk = walks.staff()
+    problems = problems_of(walk)
+    missing = set(STAFF_STATES) - {r.state for r in walk.records}
+    if missing and walk.error is None:
+        problems.append(f"staff pages not reached: {sorted(missing)}")
     assert not problems, "\n".join(problems)
 
 

@@ -29,6 +29,11 @@ def test_no_horizontal_scroll_on_the_site_pages(walks: Any) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_no_horizontal_scroll_on_the_staff_pages(walks: Any) -> None:
+    problems = failures(walks.staff())
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("name", CORPUS_NAMES)
 def test_no_horizontal_scroll_on_corpus_forms(walks: Any, name: str) -> None:
     problems = failures(walks.corpus(name))

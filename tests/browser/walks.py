@@ -17,8 +17,9 @@ except ImportError as exc:  # pragma: no cover - a machine without the test extr
     raise ImportError("Python Playwright is not installed: run scripts/setup --test") from exc
 
 from .audit import VIEWPORT, Auditor, PageRecord, state_name
-from .engine import Catalogue, sample_answers
+from .engine import Catalogue, EngineServer, sample_answers
 from .robot import DirectHands, OnPage, Robot, RobotError, Snapshot, css_string
+from .staff_walk import StaffWalk, prepare
 
 SITE_PAGES = (  # (path, state, required): the optional ones are checked when the engine has them
     ("/", "catalogue", True),
@@ -55,7 +56,8 @@ def has_questions(snap: Snapshot) -> bool:
 
 class Walks:
     def __init__(self, browser: Browser, base_url: str, catalogue: Catalogue, auditor: Auditor,
-                 corpus_dir: Path) -> None:
+                 corpus_dir: Path, engine: EngineServer | None = None) -> None:
+        self.engine = engine  # for `forms-engine staff add` on its data folder (the staff walk)
         self.browser = browser
         self.base_url = base_url
         self.catalogue = catalogue
@@ -218,8 +220,23 @@ class Walks:
         if not walk.records:
             raise RobotError(f"/procedures/{procedure} shows nothing")
 
+    # -- the staff pages (staff_walk.py) -------------------------------------------------------------
+
+    def staff(self) -> Walk:
+        return self._cached("staff", self._staff)
+
+    def _staff(self, walk: Walk) -> None:
+        if self.engine is None:
+            raise RobotError("the staff walk needs the engine server (for `forms-engine staff add`)")
+        number = prepare(self.engine)
+        context = self.new_context()
+        try:
+            StaffWalk(context.new_page(), self.base_url, self.auditor, walk.records).walk(number)
+        finally:
+            context.close()
+
     # -- everything --------------------------------------------------------------------------------
 
     def everything(self, samples: list[str], corpus: list[str]) -> list[PageRecord]:
-        walks = [self.site(), *(self.sample(p) for p in samples), *(self.corpus(n) for n in corpus)]
+        walks = [self.site(), self.staff(), *(self.sample(p) for p in samples), *(self.corpus(n) for n in corpus)]
         return [r for w in walks for r in w.records]
