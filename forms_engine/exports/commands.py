@@ -47,12 +47,14 @@ def progress_printer(total: int, stream: TextIO) -> Callable[[int], None]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Only what a CSV export needs is imported (issue 7: the whole command under 100 MiB): not the app, the
+    linter or the staff service unless this export needs them (tests/exports/test_lean_imports.py)."""
     from sqlmodel import Session
 
-    from forms_engine.bootstrap import StartupRefused, prepare
+    from forms_engine.db import engine_for, has_schema, upgrade
     from forms_engine.exports.registry import default_exporters
+    from forms_engine.exports.served import served
     from forms_engine.exports.service import EncodingProblems, ExportService
-    from forms_engine.staff.service import BadRequest, parse_bound
 
     overrides: dict[str, Any] = {}
     if args.database_url:
@@ -60,29 +62,44 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.definitions:
         overrides["definitions_dir"] = args.definitions
     settings = Settings(**overrides)
-    try:
-        ready = prepare(settings)
-    except StartupRefused as exc:
-        print("\n".join(exc.lines), file=sys.stderr)
+    engine = engine_for(settings)
+    if settings.is_embedded_sqlite:  # as `serve` does (bootstrap.prepare)
+        upgrade(engine)
+    elif not has_schema(engine):
+        engine.dispose()
+        print("データベースにテーブルがありません。先に `forms-engine db upgrade` を実行してください", file=sys.stderr)
         return 1
     out = Path(args.output)
     try:
-        with Session(ready.engine, expire_on_commit=False) as session:
-            service = ExportService(session, settings, ready.catalogue, default_exporters())
+        since = until = None
+        if args.since or args.until:  # parse_bound lives in the staff service: imported only when asked
+            from forms_engine.staff.service import BadRequest, parse_bound
+
             try:
-                prepared = service.for_operator(
-                    args.procedure_id, args.format, args.encoding,
-                    parse_bound(args.since, end=False, pointer="--since"),
-                    parse_bound(args.until, end=True, pointer="--until"), args.include_sensitive)
+                since = parse_bound(args.since, end=False, pointer="--since")
+                until = parse_bound(args.until, end=True, pointer="--until")
             except BadRequest as exc:
                 print(f"{exc.pointer}: {exc}", file=sys.stderr)
                 return 2
+        catalogue = served(engine, settings, args.procedure_id)
+        with Session(engine, expire_on_commit=False) as session:
+            service = ExportService(session, settings, catalogue, default_exporters())
+            try:
+                prepared = service.for_operator(args.procedure_id, args.format, args.encoding, since, until,
+                                                args.include_sensitive)
             except EncodingProblems as exc:
                 for problem in exc.problems:
                     where = f"受付番号 {problem.receipt_number}" if problem.receipt_number else "列名"
                     print(f"{where}\t{problem.field}\t{problem.character}", file=sys.stderr)
                 print(f"{exc}（ファイルは作成していません）", file=sys.stderr)
                 return 1
+            except ValueError as exc:  # an encoding the format does not take (staff.service.BadRequest)
+                from forms_engine.staff.service import BadRequest
+
+                if not isinstance(exc, BadRequest):
+                    raise
+                print(f"{exc.pointer}: {exc}", file=sys.stderr)
+                return 2
             if prepared is None:
                 print(f"手続 {args.procedure_id} はありません", file=sys.stderr)
                 return 1
@@ -104,7 +121,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             service.record(prepared, "cli")
             session.commit()
     finally:
-        ready.engine.dispose()
+        engine.dispose()
     print(f"{prepared.count:,} 件を {out} に書き出しました", file=sys.stderr)
     return 0
 

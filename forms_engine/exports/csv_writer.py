@@ -14,22 +14,21 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from forms_engine.exports import columns as cols
 from forms_engine.exports import masking
+from forms_engine.exports.cells import RISKY_FIRST, Emit, JstClock, Overflow, Unusual, compile_cells
+from forms_engine.exports.masking import MASK
 from forms_engine.exports.registry import ExportFormat
-from forms_engine.exports.schemas import EncodingProblem, ExportContext, ExportRow
-from forms_engine.staff.service import MASK, mask_sensitive
+from forms_engine.exports.schemas import EncodingProblem, ExportContext, FlatRow
 
-JST = ZoneInfo("Asia/Tokyo")
 META = ("受付番号", "受付日時", "状態", "手続の版")
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
-_RISKY_FIRST = frozenset(_RISKY)
+_RISKY_FIRST = RISKY_FIRST
 _FLUSH = 256 * 1024
 MAX_PROBLEMS = 1000
+_GREW = "配列の件数が書き出しの列を超えました（もう一度書き出してください）"
 
 
 def safe(value: str) -> str:
@@ -42,8 +41,10 @@ class ArraysGrew(RuntimeError):
 
 @dataclass(frozen=True)
 class _Plan:
-    """The cells of one definition version: per column its path and the length of its masked prefix."""
+    """The cells of one definition version: compiled (cells.py), and per column its path and the length of its
+    masked prefix for the general path (a row holding a shape the columns do not describe)."""
 
+    emit: Emit
     cells: list[tuple[cols.Path, int | None]]
     arrays: list[tuple[cols.Path, int]]  # arrays to check for overflow (masked ones show one cell)
 
@@ -64,9 +65,9 @@ class CsvExporter:
             self._hidden[sha] = masking.hidden_places(self.context.documents.get(sha, {}), self.tree)
         return self._hidden[sha]
 
-    def rows(self, session: Session) -> Iterator[list[ExportRow]]:
-        source = self.context.source
-        return source.stored_batches(session) if self.by_column else source.batches(session)
+    def rows(self, session: Session) -> Iterator[list[FlatRow]]:
+        """Stored answers when masking by column (never decrypted), otherwise unsealed."""
+        return self.context.source.flat_batches(session, unsealed=not self.by_column)
 
     def prescan(self, session: Session) -> list[EncodingProblem]:
         strict = self.codec != "utf-8"
@@ -89,9 +90,8 @@ class CsvExporter:
                 check(header, header)
         for batch in self.rows(session):
             for row in batch:
-                number = row.receipt_number
-                cols.scan(self.tree, row.answers, self.counts, check if strict else None,
-                          hidden=self.hidden(row.definition_sha256))
+                number = row[0]  # named by check()
+                cols.scan(self.tree, row[5], self.counts, check if strict else None, hidden=self.hidden(row[4]))
         return problems
 
     def _count_in_database(self, session: Session) -> bool:
@@ -117,13 +117,24 @@ class CsvExporter:
         writer.writerow([safe(h) for h in (*META, *(c.header for c in layout.columns))])
         yield (b"\xef\xbb\xbf" if self.context.encoding == "utf-8-sig" else b"") + self._drain(buffer)
         done = 0
+        clock = JstClock()
         for batch in self.rows(session):
+            lines = []
             for row in batch:
-                plan = plans.get(row.definition_sha256)
+                number, received, status, version, sha, answers = row[:6]
+                plan = plans.get(sha)
                 if plan is None:
-                    plan = plans[row.definition_sha256] = self._plan(layout, row.definition_sha256)
-                writer.writerow([row.receipt_number, row.received_at.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S"),
-                                 safe(row.status), safe(row.procedure_version), *self._cells(row, plan)])
+                    plan = plans[sha] = self._plan(layout, sha)
+                line = [number, clock(received), safe(status), safe(version)]
+                try:
+                    plan.emit(answers, line)
+                except Overflow:
+                    raise ArraysGrew(f"{number}: {_GREW}") from None
+                except Unusual:  # read exactly, cell by cell
+                    exact = self.context.source.exact_answers(row, unsealed=not self.by_column)
+                    line[4:] = self._cells(number, sha, exact, plan)
+                lines.append(line)
+            writer.writerows(lines)
             done += len(batch)
             if self.context.progress is not None:
                 self.context.progress(done)
@@ -133,14 +144,16 @@ class CsvExporter:
 
     def _plan(self, layout: cols.Layout, sha: str) -> _Plan:
         hidden = self.hidden(sha)
-        return _Plan([(c.path, masking.hidden_prefix(c.path, hidden)) for c in layout.columns],
+        emit = compile_cells(self.tree, self.counts, hidden.__contains__, self.by_column, MASK,
+                             [c.path for c in layout.columns])
+        return _Plan(emit, [(c.path, masking.hidden_prefix(c.path, hidden)) for c in layout.columns],
                      [(path, count) for path, count in layout.arrays if masking.hidden_prefix(path, hidden) is None])
 
-    def _cells(self, row: ExportRow, plan: _Plan) -> list[str]:
-        answers = row.answers
+    def _cells(self, number: str, sha: str, answers: Any, plan: _Plan) -> list[str]:
+        """The general path, column by column (what the compiled plan gives, plus a shape it does not know)."""
         lookup, text = cols.lookup, cols.text
         if plan.arrays and any(True for _ in cols.overflow(answers, plan.arrays)):
-            raise ArraysGrew(f"{row.receipt_number}: 配列の件数が書き出しの列を超えました（もう一度書き出してください）")
+            raise ArraysGrew(f"{number}: {_GREW}")
         out: list[str] = []
         masked: Any = None
         for path, prefix in plan.cells:
@@ -150,7 +163,9 @@ class CsvExporter:
             value = lookup(answers, path)
             if self.by_column and isinstance(value, (dict, list)):  # a shape the columns do not describe
                 if masked is None:
-                    masked = mask_sensitive(self.context.documents.get(row.definition_sha256, {}), answers)[0]
+                    from forms_engine.staff.service import mask_sensitive  # rare: not on every export's path
+
+                    masked = mask_sensitive(self.context.documents.get(sha, {}), answers)[0]
                 value = lookup(masked, path)
             cell = text(value)
             out.append("'" + cell if cell and cell[0] in _RISKY_FIRST else cell)  # safe(), inlined

@@ -18,6 +18,9 @@ from forms_engine.definitions.sensitivity import sensitive_pointers
 from forms_engine.exports.columns import Node, Path
 
 ARRAY = "[]"
+MASK = "●●●●"
+"""What a masked cell shows: `staff.service.MASK`, repeated here so that a CSV export need not import the staff
+service (tests/exports/test_lean_imports.py checks that the two agree)."""
 
 
 def _probe(node: Node) -> Any:

@@ -1,13 +1,13 @@
 """All SQL of exports: submissions in keyset batches (oldest first, never OFFSET), their count, the stored
-definitions they were filed under, and their attachments."""
+definitions they were filed under (and a procedure's stored versions), and their attachments."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, case, func, or_, select
+from sqlalchemy import Row, String, Text, and_, case, cast, exists, func, or_, select, type_coerce
 from sqlmodel import Session
 
 from forms_engine.models import Attachment, DefinitionVersion, Submission
@@ -38,18 +38,49 @@ def batches(session: Session, procedure_id: str, since: datetime | None, until: 
                table.c.definition_sha256, table.c.received_at, table.c.status, table.c.answers, table.c.signature]
     after: tuple[datetime, str] | None = None
     while True:
-        query = _window(select(*columns), procedure_id, since, until)
-        if after is not None:
-            query = query.where(table.c.received_at >= after[0],
-                                or_(table.c.received_at > after[0],
-                                    and_(table.c.received_at == after[0], table.c.id > after[1])))
-        rows = list(session.execute(query.order_by(table.c.received_at, table.c.id).limit(size)).all())
+        rows = list(session.execute(_page(select(*columns), procedure_id, since, until, after, size)).all())
         if not rows:
             return
         yield rows
         if len(rows) < size:
             return
         after = (rows[-1].received_at, rows[-1].id)
+
+
+def flat_batches(session: Session, procedure_id: str, since: datetime | None, until: datetime,
+                 size: int) -> Iterator[Sequence[Any]]:
+    """The same rows, in the same keyset batches, as plain tuples of text: (id, receipt_number, received_at,
+    status, procedure_version, definition_sha256, answers). ``received_at`` is the UTC moment as
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` (SQLite keeps it so; PostgreSQL writes it so) and ``answers`` the stored
+    JSON text: no ORM object, no datetime or JSON processing by SQLAlchemy (the CSV writer does its own)."""
+    table = _t(Submission)
+    if session.get_bind().dialect.name == "postgresql":
+        received: Any = func.to_char(func.timezone("UTC", table.c.received_at), "YYYY-MM-DD HH24:MI:SS.US")
+    else:
+        received = type_coerce(table.c.received_at, String)
+    columns = [table.c.id, table.c.receipt_number, received, table.c.status, table.c.procedure_version,
+               table.c.definition_sha256, cast(table.c.answers, Text)]
+    after: tuple[datetime, str] | None = None
+    while True:
+        rows = session.execute(_page(select(*columns), procedure_id, since, until, after, size)).all()
+        if not rows:
+            return
+        yield rows  # Row objects are tuples already
+        if len(rows) < size:
+            return
+        after = (datetime.fromisoformat(rows[-1][2]).replace(tzinfo=UTC), rows[-1][0])
+
+
+def _page(query: Any, procedure_id: str, since: datetime | None, until: datetime,
+          after: tuple[datetime, str] | None, size: int) -> Any:
+    """One keyset batch: the window's rows after ``after`` (received_at, id), oldest first."""
+    table = _t(Submission)
+    query = _window(query, procedure_id, since, until)
+    if after is not None:
+        query = query.where(table.c.received_at >= after[0],
+                            or_(table.c.received_at > after[0],
+                                and_(table.c.received_at == after[0], table.c.id > after[1])))
+    return query.order_by(table.c.received_at, table.c.id).limit(size)
 
 
 def documents(session: Session, procedure_id: str, since: datetime | None, until: datetime) -> dict[str, Any]:
@@ -59,6 +90,15 @@ def documents(session: Session, procedure_id: str, since: datetime | None, until
     query = select(table.c.sha256, table.c.document).where(table.c.sha256.in_(shas)) \
         .order_by(table.c.first_seen_at.desc(), table.c.sha256)
     return {sha: document for sha, document in session.execute(query) if isinstance(document, dict)}
+
+
+def stored_versions(session: Session, procedure_id: str) -> list[tuple[str, str, bool]]:
+    """The procedure's stored definition versions: (sha256, version, whether a submission was filed under it)."""
+    table, filed = _t(DefinitionVersion), _t(Submission)
+    query = select(table.c.sha256, table.c.version,
+                   exists().where(filed.c.definition_sha256 == table.c.sha256)) \
+        .where(table.c.procedure_id == procedure_id).order_by(table.c.sha256)
+    return [(sha, version, bool(used)) for sha, version, used in session.execute(query)]
 
 
 def attachments_of(session: Session, submission_ids: list[str]) -> dict[str, list[Attachment]]:

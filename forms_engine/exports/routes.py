@@ -12,7 +12,7 @@ from forms_engine.api.deps import SessionDep, StateDep
 from forms_engine.exports.registry import ExporterRegistry
 from forms_engine.exports.service import EncodingProblems, ExportService, Forbidden
 from forms_engine.staff import web
-from forms_engine.staff.service import BadRequest, parse_bound
+from forms_engine.staff.service import BadRequest, ReviewService, parse_bound
 from forms_engine.submissions.schemas import ErrorBody
 
 
@@ -51,8 +51,9 @@ def router_for(registry: ExporterRegistry) -> APIRouter:
             session.commit()
             return web.unauthorised()
         service = ExportService(session, state.settings, state.catalogue, registry)
+        review = ReviewService(session, state.settings, state.catalogue, actor)
         try:
-            prepared = service.for_staff(actor, procedure_id, format, encoding or None,
+            prepared = service.for_staff(review, procedure_id, format, encoding or None,
                                          parse_bound(since, end=False, pointer="/since"),
                                          parse_bound(until, end=True, pointer="/until"))
         except BadRequest as exc:

@@ -8,21 +8,35 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from forms_engine.audit import service as audit
 from forms_engine.config import Settings
 from forms_engine.db import READ_ONLY_OPTION
-from forms_engine.definitions.service import DefinitionCatalogue
 from forms_engine.exports import repository
+from forms_engine.exports.cells import JST, exact_answers, parse_answers
 from forms_engine.exports.registry import Exporter, ExporterRegistry, ExportFormat
-from forms_engine.exports.schemas import BATCH, ENCODINGS, Encoding, EncodingProblem, ExportContext, ExportRow
+from forms_engine.exports.schemas import (
+    BATCH,
+    ENCODINGS,
+    Catalogue,
+    Encoding,
+    EncodingProblem,
+    ExportContext,
+    ExportRow,
+    FlatRow,
+)
 from forms_engine.models import Attachment
-from forms_engine.staff.schemas import Actor
-from forms_engine.staff.service import JST, BadRequest, ReviewService, mask_sensitive
 from forms_engine.submissions.protection import Keyring, unseal
+
+if TYPE_CHECKING:
+    from forms_engine.staff.service import ReviewService
+
+# staff.service (BadRequest, ReviewService, mask_sensitive) is imported where it is used, not above: it brings
+# the receipts (reportlab) and the staff search (the validation stack), which a CSV export by
+# `forms-engine export` never needs (tests/exports/test_lean_imports.py).
 
 
 class Forbidden(PermissionError):
@@ -63,24 +77,35 @@ class Source:
         self.show_sensitive = show_sensitive
         self.batch = batch
 
-    def _row(self, found: Any, as_stored: bool = False) -> ExportRow:
+    def _row(self, found: Any, mask: Callable[[Mapping[str, Any], Any], tuple[Any, bool]]) -> ExportRow:
         ident, number, procedure, version, sha, received_at, status, stored, signature = found
-        if as_stored:
-            answers, masked = stored, False
-        elif self.show_sensitive:  # decrypted only here; otherwise masked as stored, never decrypted
+        if self.show_sensitive:  # decrypted only here; otherwise masked as stored, never decrypted
             answers, masked = unseal(stored, self.documents.get(sha, {}), ident, self.keyring), False
         else:
-            answers, masked = mask_sensitive(self.documents.get(sha, {}), stored)
+            answers, masked = mask(self.documents.get(sha, {}), stored)
         return ExportRow(ident, number, procedure, version, sha, received_at, status, answers, masked,
                          signature if isinstance(signature, dict) else None, stored)
 
     def batches(self, session: Session) -> Iterator[list[ExportRow]]:
-        for rows in repository.batches(session, self.procedure_id, self.since, self.until, self.batch):
-            yield [self._row(r) for r in rows]
+        from forms_engine.staff.service import mask_sensitive
 
-    def stored_batches(self, session: Session) -> Iterator[list[ExportRow]]:
         for rows in repository.batches(session, self.procedure_id, self.since, self.until, self.batch):
-            yield [self._row(r, as_stored=True) for r in rows]
+            yield [self._row(r, mask_sensitive) for r in rows]
+
+    def flat_batches(self, session: Session, unsealed: bool) -> Iterator[list[FlatRow]]:
+        parse, documents, keyring = parse_answers, self.documents, self.keyring
+        for rows in repository.flat_batches(session, self.procedure_id, self.since, self.until, self.batch):
+            if unsealed:  # decrypted only here
+                yield [(number, received, status, version, sha,
+                        unseal(parse(text), documents.get(sha, {}), ident, keyring), ident, text)
+                       for ident, number, received, status, version, sha, text in rows]
+            else:
+                yield [(number, received, status, version, sha, parse(text), ident, text)
+                       for ident, number, received, status, version, sha, text in rows]
+
+    def exact_answers(self, row: FlatRow, unsealed: bool) -> Any:
+        answers = exact_answers(row[7])
+        return unseal(answers, self.documents.get(row[4], {}), row[6], self.keyring) if unsealed else answers
 
     def array_lengths(self, session: Session, keys: list[str]) -> dict[str, dict[str, int]]:
         return repository.array_lengths(session, self.procedure_id, self.since, self.until, keys)
@@ -120,7 +145,7 @@ class PreparedExport:
 
 
 class ExportService:
-    def __init__(self, session: Session, settings: Settings, catalogue: DefinitionCatalogue,
+    def __init__(self, session: Session, settings: Settings, catalogue: Catalogue,
                  registry: ExporterRegistry) -> None:
         self.session = session
         self.settings = settings
@@ -130,18 +155,22 @@ class ExportService:
     def _format(self, name: str, encoding: str | None) -> tuple[ExportFormat, Encoding]:
         chosen = self.registry.get(name)
         if chosen is None:
+            from forms_engine.staff.service import BadRequest
+
             raise BadRequest("/format", f"format は {', '.join(self.registry.names())} のいずれかです")
         if encoding and encoding not in chosen.encodings:
+            from forms_engine.staff.service import BadRequest
+
             allowed = ", ".join(chosen.encodings) or "（指定できません。常に UTF-8 です）"
             raise BadRequest("/encoding", f"{name} の encoding は {allowed}")
         if encoding in ENCODINGS:
             return chosen, encoding
         return chosen, chosen.encodings[0] if chosen.encodings else "utf-8-sig"
 
-    def for_staff(self, actor: Actor, procedure_id: str, name: str, encoding: str | None,
+    def for_staff(self, review: ReviewService, procedure_id: str, name: str, encoding: str | None,
                   since: datetime | None, until: datetime | None) -> PreparedExport | None:
-        """None when the procedure is not found for this staff member (another department answers alike)."""
-        review = ReviewService(self.session, self.settings, self.catalogue, actor)
+        """None when the procedure is not found for the staff member ``review`` acts for (another department
+        answers alike)."""
         if not review.allowed(procedure_id, "view"):
             return None
         chosen, charset = self._format(name, encoding)
@@ -154,14 +183,21 @@ class ExportService:
                      until: datetime | None, include_sensitive: bool,
                      progress: Callable[[int], None] | None = None) -> PreparedExport | None:
         """The command line: unmasked only when asked; None for a procedure never defined nor filed."""
-        if self.catalogue.get(procedure_id) is None and \
-                ReviewService(self.session, self.settings, self.catalogue, Actor("", "")).department_of(
-                    procedure_id) is None:
+        if self.catalogue.get(procedure_id) is None and not self._filed_before(procedure_id):
             return None
         chosen, charset = self._format(name, encoding)
         prepared = self._prepare(chosen, charset, procedure_id, since, until, include_sensitive, {"via": "cli"})
         prepared.context.progress = progress
         return prepared
+
+    def _filed_before(self, procedure_id: str) -> bool:
+        """A procedure no longer defined that was filed under: its last stored definition names its department
+        (as `staff.service.ReviewService.department_of` finds it)."""
+        from forms_engine.staff.repository import latest_document
+
+        document = latest_document(self.session, procedure_id)
+        meta = document.get("x-procedure") if document else None
+        return isinstance(meta, Mapping) and "department" in meta
 
     def _prepare(self, chosen: ExportFormat, encoding: Encoding, procedure_id: str, since: datetime | None,
                  until: datetime | None, show_sensitive: bool, details: dict[str, Any]) -> PreparedExport:

@@ -20,10 +20,9 @@ from forms_engine.exports.jsonl_writer import record
 from forms_engine.exports.registry import ExportFormat
 from forms_engine.exports.schemas import EncodingProblem, ExportContext, ExportRow
 from forms_engine.models import Submission
-from forms_engine.receipts.service import render_receipt
-from forms_engine.receipts.store import receipt_data, receipt_pdf
-from forms_engine.rendering.uploads import storage_for
-from forms_engine.staff.service import mask_sensitive
+
+# The receipts (reportlab), the uploads store and the staff service are imported where a ZIP is written, not
+# above: the registry lists this format beside CSV, which must not load them (tests/exports/test_lean_imports.py).
 
 _UNSAFE = str.maketrans({c: "_" for c in '/\\:*?"<>|\0'})
 
@@ -67,6 +66,8 @@ def safe_name(name: str, taken: set[str]) -> str:
 
 class ZipExporter:
     def __init__(self, context: ExportContext) -> None:
+        from forms_engine.rendering.uploads import storage_for
+
         self.context = context
         self.store = storage_for(context.settings)
 
@@ -74,6 +75,10 @@ class ZipExporter:
         return []
 
     def receipt(self, session: Session, row: ExportRow) -> bytes:
+        from forms_engine.receipts.service import render_receipt
+        from forms_engine.receipts.store import receipt_data, receipt_pdf
+        from forms_engine.staff.service import mask_sensitive
+
         submission = Submission(id=row.id, receipt_number=row.receipt_number, procedure_id=row.procedure_id,
                                 procedure_version=row.procedure_version, definition_sha256=row.definition_sha256,
                                 received_at=row.received_at, status=row.status, signature=row.signature,
