@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 try:
     from playwright.sync_api import Page, Response
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 except ImportError as exc:  # pragma: no cover - a machine without the test extras
     raise ImportError("Python Playwright is not installed: run scripts/setup --test") from exc
 
@@ -279,6 +280,19 @@ class KeyboardHands:
         self.keys.append(key)
         robot.page.keyboard.press(key)
 
+    def open_file_chooser(self, robot: Robot, page: Any) -> Any:
+        """Space on the focused file input, as a keyboard user opens it; Chromium now and then misses the first
+        press under load (no chooser event), so the key is pressed again, at most three times in all."""
+        for attempt in range(3):
+            try:
+                with page.expect_file_chooser(timeout=7000 if attempt < 2 else 20000) as chooser:
+                    self.key(robot, "Space")
+                return chooser.value
+            except PlaywrightTimeoutError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     def active(self, robot: Robot) -> dict[str, Any]:
         found: dict[str, Any] = robot.page.evaluate(ACTIVE_JS, [BUTTONS, LINKS])
         return found
@@ -322,9 +336,8 @@ class KeyboardHands:
                 self.key(robot, "ArrowDown" if steps > 0 else "ArrowUp")
         elif kind == "file":
             snap = robot.snapshot()
-            with page.expect_file_chooser() as chooser:
-                self.key(robot, "Space")
-            chooser.value.set_files(upload_for(snap.visible_named(active["name"])[0]))
+            chooser = self.open_file_chooser(robot, page)
+            chooser.set_files(upload_for(snap.visible_named(active["name"])[0]))
         elif kind in TEXT_TYPES or active["tag"] == "textarea":
             if active["value"] == want:
                 return
