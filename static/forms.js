@@ -3,8 +3,9 @@
      a notice, or the first field of an item just added);
    - an error summary link focuses its field and scrolls its label or legend into view;
    - arriving from a 「変更」 link (#field-id), focuses that question's first control;
-   - the back link of a step posts the step first when something was changed on it, so nothing typed
-     is lost (without JavaScript the link goes back, and what was saved before stays);
+   - the back link and the language link of a step post the step first when something was changed on it,
+     so nothing typed is lost (without JavaScript the back link goes back, and what was saved before stays;
+     the step's own 「Save and continue in English」 button saves and switches);
    - on 「署名の手順」, tells in its status region when the signature has arrived (polling, see pollSigning). */
 (function () {
   "use strict";
@@ -60,12 +61,10 @@
     input.focus({ preventScroll: true });
   }
 
-  function watchBackLink() {
-    var link = document.querySelector("a[data-back]");
-    var form = document.querySelector("main form[method=post]");
-    if (!link || !form) {
-      return;
-    }
+  /* A link that leaves a step page (back, or the language link in the header) posts the step first, with
+     `action`, when something was changed on it: the server saves what was typed, then goes where the link
+     would have gone. */
+  function postStepBefore(link, form, action) {
     var changed = false;
     form.addEventListener("input", function () { changed = true; });
     form.addEventListener("change", function () { changed = true; });
@@ -74,13 +73,26 @@
         return;
       }
       event.preventDefault();
-      var back = document.createElement("input");
-      back.type = "hidden";
-      back.name = "_action";
-      back.value = "back";
-      form.appendChild(back);
+      var verb = document.createElement("input");
+      verb.type = "hidden";
+      verb.name = "_action";
+      verb.value = action;
+      form.appendChild(verb);
       form.submit();
     });
+  }
+
+  function watchLinksLeavingTheStep() {
+    var form = document.querySelector("main form[method=post]");
+    var back = document.querySelector("a[data-back]");
+    var language = document.querySelector("a.site-header__lang");
+    var languageSave = form ? form.querySelector("button[data-language-save]") : null;
+    if (form && back) {
+      postStepBefore(back, form, "back");
+    }
+    if (language && languageSave) {
+      postStepBefore(language, form, languageSave.value);
+    }
   }
 
   /* 「署名の手順」: ask politely whether the card client has signed (every 5 seconds while the page is shown,
@@ -125,7 +137,7 @@
     if (summary) {
       summary.addEventListener("click", onSummaryClick);
     }
-    watchBackLink();
+    watchLinksLeavingTheStep();
   }
 
   if (document.readyState === "loading") {

@@ -3,6 +3,10 @@
 
 `next` must be a path of this site: anything else (another origin, `//host`, a backslash trick) goes to the
 catalogue instead, so the link cannot be used to send residents elsewhere.
+
+On a step page the link would drop what was typed and not yet saved: there the step form carries its own
+button (`_action=language:en`, step_routes) that saves the step first, and static/forms.js turns a click on the
+header link into that button when something was changed.
 """
 
 from __future__ import annotations
@@ -36,11 +40,15 @@ def local_path(target: str | None) -> str:
     return parts.path + (f"?{query}" if query else "")
 
 
-@router.get("/language")
-def switch_language(request: Request, to: Annotated[str, Query()] = "ja",
-                    back_to: Annotated[str | None, Query(alias="next")] = None) -> Response:
-    response = redirect(local_path(back_to))
+def remember_choice(request: Request, response: Response, to: str) -> Response:
+    """``response`` with the `lang` cookie set to ``to`` (unchanged when ``to`` is not a language served)."""
     if to in LANGUAGES:
         response.set_cookie(COOKIE, to, max_age=MAX_AGE, path="/", httponly=True, samesite="lax",
                             secure=request.url.scheme == "https")
     return response
+
+
+@router.get("/language")
+def switch_language(request: Request, to: Annotated[str, Query()] = "ja",
+                    back_to: Annotated[str | None, Query(alias="next")] = None) -> Response:
+    return remember_choice(request, redirect(local_path(back_to)), to)

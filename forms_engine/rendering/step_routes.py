@@ -39,6 +39,7 @@ from forms_engine.rendering.context import (
     step_url,
 )
 from forms_engine.rendering.flow import Flow, StepRef
+from forms_engine.rendering.language_routes import remember_choice
 from forms_engine.rendering.pages import error_page, page_title
 from forms_engine.rendering.parsing import apply_action, parse_choices, parse_form
 from forms_engine.rendering.texts import text
@@ -138,9 +139,13 @@ def _save_step(request: Request, state: EngineState, session: Session, flow: Flo
                                          status=422 if problems else 200, action=(verb, changed),
                                          autofilled=autofilled)
         return remember(request, response, state, current)
-    if verb in ("save", "back"):
+    if verb in ("save", "back", "language"):  # saved as typed, checked when the step is submitted
         service.save(current.draft, definition, answers, DraftState(step.id, choices))
         session.commit()
+        if verb == "language":  # the same step again, in the other language, with what was just typed
+            here = step_url(definition.id, step.id) + ("?return=confirm" if to_confirm else "")
+            response = remember_choice(request, redirect(here), posted.action.partition(":")[2])
+            return remember(request, response, state, current)
         target = f"/procedures/{definition.id}/saved" if verb == "save" else _back(flow, step, to_confirm)
         return remember(request, redirect(target), state, current)
     errors = posting.merge_errors(problems, flow.errors(answers, choices, step.index))

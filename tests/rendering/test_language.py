@@ -18,7 +18,7 @@ from forms_engine.rendering.texts import TEXTS
 
 from .conftest import SAMPLE_FIXTURES, SAMPLES_DIR, main_of, minimal, start, title_of, walk
 from .htmlform import HtmlForm, post_items
-from .jp import app_fixture, build, values_of
+from .jp import app_fixture, build, value_in, values_of
 
 P = "bilingual"
 DOCUMENT = minimal(P, {
@@ -162,3 +162,37 @@ def test_the_english_confirmation_uses_the_english_labels_and_words(app: FastAPI
                            follow_redirects=False)
     rows = values_of(japanese.get(posted.headers["location"]).text)
     assert rows == {"電話番号": "03-1234-5678", "呼び名": "未入力", "急ぎ": "はい", "種類": "新規", "転入日": "令和7年（2025年）4月1日"}
+
+
+def test_switching_language_on_a_step_keeps_what_was_typed(app: FastAPI) -> None:
+    client = TestClient(app)
+    step = start(client, P)
+    form = HtmlForm(step.text)
+    [button] = [b for b in form.buttons() if b.value.startswith("language:")]
+    assert button.value == "language:en" and button.attrs.get("lang") == "en"
+    typed = [*form.hidden(), ("/phone", "０３（１２３４）５６７８"), ("/nickname", "はなこ")]
+    switched = client.post(form.action, data=post_items([*typed, ("_action", button.value)]),
+                           follow_redirects=False)
+    assert switched.status_code == 303 and switched.headers["location"] == f"/procedures/{P}/steps/form"
+    assert switched.headers["set-cookie"].startswith("lang=en;")
+    english = client.get(switched.headers["location"])
+    assert '<html lang="en">' in english.text and "エラー" not in english.text  # saved, not checked yet
+    assert value_in(english.text, "/phone") == "０３（１２３４）５６７８" and value_in(english.text, "/nickname") == "はなこ"
+    [back] = [b for b in HtmlForm(english.text).buttons() if b.value.startswith("language:")]
+    assert back.value == "language:ja" and back.attrs.get("lang") == "ja"
+    # from the confirmation page's 「変更」 link the step returns there afterwards
+    returned = client.post(form.action + "?return=confirm", data=post_items([*typed, ("_action", "language:ja")]),
+                           follow_redirects=False)
+    assert returned.headers["location"] == f"/procedures/{P}/steps/form?return=confirm"
+    assert client.cookies["lang"] == "ja"
+
+
+def test_an_unknown_language_on_a_step_saves_and_changes_nothing_else(app: FastAPI) -> None:
+    client = TestClient(app)
+    form = HtmlForm(start(client, P).text)
+    switched = client.post(form.action, data=post_items([*form.hidden(), ("/nickname", "たろう"),
+                                                         ("_action", "language:fr")]), follow_redirects=False)
+    assert switched.status_code == 303
+    assert not [c for c in switched.headers.get_list("set-cookie") if c.startswith("lang=")]
+    page = client.get(switched.headers["location"])
+    assert '<html lang="ja">' in page.text and value_in(page.text, "/nickname") == "たろう"
