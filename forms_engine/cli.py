@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from forms_engine.audit import commands as audit_commands
-from forms_engine.config import Settings
+from forms_engine.config import Settings, settings_for_command
 from forms_engine.exports import commands as export_commands
 from forms_engine.retention import commands as retention_commands
 from forms_engine.signatures import commands as signature_commands
@@ -19,12 +19,7 @@ from forms_engine.submissions import commands as submission_commands
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {}
-    if getattr(args, "database_url", None):
-        overrides["database_url"] = args.database_url
-    if getattr(args, "definitions", None):
-        overrides["definitions_dir"] = args.definitions
-    return Settings(**overrides)
+    return settings_for_command(args)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -81,3 +81,14 @@ class Settings(BaseSettings):
             path.chmod(0o600)
         self.secret_key = path.read_text(encoding="utf-8").strip()
         return self.secret_key
+
+
+def settings_for_command(args: Any) -> Settings:
+    """The settings of a CLI command: the environment, with its ``--database-url`` and ``--definitions``
+    options (where the command has them) taking precedence."""
+    overrides: dict[str, Any] = {}
+    if getattr(args, "database_url", None):
+        overrides["database_url"] = args.database_url
+    if getattr(args, "definitions", None):
+        overrides["definitions_dir"] = args.definitions
+    return Settings(**overrides)

@@ -13,7 +13,7 @@ import copy
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["SENSITIVE_FORMATS", "escape_token", "is_sensitive", "replace_at", "sensitive_pointers", "value_at"]
+__all__ = ["SENSITIVE_FORMATS", "SchemaParts", "escape_token", "is_sensitive", "replace_at", "sensitive_pointers", "value_at"]
 
 SENSITIVE_FORMATS = frozenset({"jp-my-number"})
 """Formats sensitive by default (``x-sensitive: false`` on the field turns it off)."""
@@ -84,12 +84,16 @@ def replace_at(answers: Any, pointers: Iterable[str], change: Callable[[str, Any
     return out
 
 
-class _Walker:
-    def __init__(self, document: Mapping[str, Any]) -> None:
-        self.root = document
-        self.found: list[str] = []
+class SchemaParts:
+    """Every schema that describes one answer: the schemas given, their local ``$ref`` targets and in-place
+    branches (``allOf``/``anyOf``/``oneOf``/``then``/``else``, and with ``dependents`` the ``dependentSchemas``),
+    in the order the document declares them, each once, at most 256."""
 
-    def _target(self, ref: str) -> Any:
+    def __init__(self, document: Mapping[str, Any], *, dependents: bool) -> None:
+        self.root = document
+        self.dependents = dependents
+
+    def target(self, ref: str) -> Any:
         if not ref.startswith("#/") and ref != "#":
             return None
         node: Any = self.root
@@ -98,26 +102,32 @@ class _Walker:
             node = node.get(token) if isinstance(node, Mapping) else None
         return node
 
-    def parts(self, schemas: list[Any]) -> list[Mapping[str, Any]]:
+    def __call__(self, schemas: list[Any]) -> list[Mapping[str, Any]]:
         out: list[Mapping[str, Any]] = []
         todo = list(schemas)
         seen: set[int] = set()
         while todo and len(out) < _MAX_PARTS:
-            schema = todo.pop()
+            schema = todo.pop(0)
             if not isinstance(schema, Mapping) or id(schema) in seen:
                 continue
             seen.add(id(schema))
             out.append(schema)
             if isinstance(schema.get("$ref"), str):
-                todo.append(self._target(schema["$ref"]))
+                todo.append(self.target(schema["$ref"]))
             for keyword in _BRANCHES:
                 branch = schema.get(keyword)
                 todo.extend(branch if isinstance(branch, list) else [branch])
-            for keyword in ("dependentSchemas", "dependencies"):
+            for keyword in ("dependentSchemas", "dependencies") if self.dependents else ():
                 found = schema.get(keyword)
                 if isinstance(found, Mapping):
                     todo.extend(found.values())
         return out
+
+
+class _Walker:
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.parts = SchemaParts(document, dependents=True)  # any branch that may apply counts
+        self.found: list[str] = []
 
     def walk(self, schemas: list[Any], value: Any, pointer: str, depth: int) -> None:
         parts = self.parts(schemas)

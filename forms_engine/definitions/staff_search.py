@@ -15,13 +15,11 @@ from typing import Any
 
 from forms_engine.definitions import pointers
 from forms_engine.definitions.schemas import Problem
-from forms_engine.definitions.sensitivity import MAX_DEPTH, is_sensitive
+from forms_engine.definitions.sensitivity import MAX_DEPTH, SchemaParts, is_sensitive
 
 KEYWORD = "x-staff-search"
 LEAF_TYPES = frozenset({"string", "integer", "number"})
-_BRANCHES = ("allOf", "anyOf", "oneOf", "then", "else")
 _FILE_KEYS = ("x-accept", "x-max-bytes", "contentMediaType", "contentEncoding")
-_MAX_PARTS = 256
 
 
 @dataclass(frozen=True)
@@ -30,39 +28,6 @@ class SearchField:
 
     pointer: str  # of the schema carrying the keyword
     title: str
-
-
-class _Schemas:
-    """Every schema that describes one answer: the schema, its local ``$ref`` targets and in-place branches."""
-
-    def __init__(self, document: Mapping[str, Any]) -> None:
-        self.root = document
-
-    def _target(self, ref: str) -> Any:
-        if ref != "#" and not ref.startswith("#/"):
-            return None
-        node: Any = self.root
-        for token in ref[2:].split("/") if ref != "#" else []:
-            token = token.replace("~1", "/").replace("~0", "~")
-            node = node.get(token) if isinstance(node, Mapping) else None
-        return node
-
-    def parts(self, schemas: list[Any]) -> list[Mapping[str, Any]]:
-        out: list[Mapping[str, Any]] = []
-        todo = list(schemas)
-        seen: set[int] = set()
-        while todo and len(out) < _MAX_PARTS:
-            schema = todo.pop(0)
-            if not isinstance(schema, Mapping) or id(schema) in seen:
-                continue
-            seen.add(id(schema))
-            out.append(schema)
-            if isinstance(schema.get("$ref"), str):
-                todo.append(self._target(schema["$ref"]))
-            for keyword in _BRANCHES:
-                branch = schema.get(keyword)
-                todo.extend(branch if isinstance(branch, list) else [branch])
-        return out
 
 
 def _chosen(parts: list[Mapping[str, Any]]) -> bool:
@@ -103,11 +68,11 @@ def _title(parts: list[Mapping[str, Any]], name: str) -> str:
 # -- answers ---------------------------------------------------------------------------------------
 def searchable_values(document: Mapping[str, Any], answers: Any) -> list[tuple[str, str]]:
     """(pointer, text) of every answer staff may search by; a sensitive answer never, whatever it says."""
-    schemas = _Schemas(document)
+    schemas = SchemaParts(document, dependents=False)  # declaration order: titles, properties
     found: list[tuple[str, str]] = []
 
     def walk(below: list[Any], value: Any, pointer: str, depth: int) -> None:
-        parts = schemas.parts(below)
+        parts = schemas(below)
         if value is None or depth > MAX_DEPTH or is_sensitive(parts):
             return
         if _chosen(parts):
@@ -139,14 +104,14 @@ def _leaf_text(value: Any) -> str | None:
     return None
 
 
-def _text(schemas: _Schemas, parts: list[Mapping[str, Any]], value: Any) -> str | None:
+def _text(schemas: SchemaParts, parts: list[Mapping[str, Any]], value: Any) -> str | None:
     """A leaf as it is; a compound as its non-sensitive leaf parts joined by spaces, in declared order."""
     if not isinstance(value, Mapping):
         return _leaf_text(value)
     declared = _properties(parts)
     words = []
     for name in [*declared, *(k for k in value if k not in declared)]:
-        if name in value and not is_sensitive(schemas.parts(declared.get(name, []))):
+        if name in value and not is_sensitive(schemas(declared.get(name, []))):
             text = _leaf_text(value[name])
             if text:
                 words.append(text)
@@ -163,12 +128,12 @@ class _Marked:
 
 def _marked(document: Mapping[str, Any]) -> list[_Marked]:
     """Every field marked searchable that answers can reach, with whether it is (or lies in) a sensitive one."""
-    schemas = _Schemas(document)
+    schemas = SchemaParts(document, dependents=False)  # declaration order: titles, properties
     out: list[_Marked] = []
     seen: set[tuple[frozenset[int], bool]] = set()
 
     def walk(below: list[Any], above: bool, titles: tuple[str, ...], name: str, depth: int) -> None:
-        parts = schemas.parts(below)
+        parts = schemas(below)
         if not parts or depth > MAX_DEPTH:
             return
         sensitive = above or is_sensitive(parts)
@@ -178,7 +143,7 @@ def _marked(document: Mapping[str, Any]) -> list[_Marked]:
             return
         seen.add(key)
         if _chosen(parts):
-            inner = any(is_sensitive(schemas.parts(s)) for s in _properties(parts).values())
+            inner = any(is_sensitive(schemas(s)) for s in _properties(parts).values())
             out.append(_Marked(parts, sensitive or inner, "の".join(t for t in (*titles, title or name) if t)))
         here = (*titles, title) if title and depth > 0 else titles
         for child, declared in _properties(parts).items():
@@ -205,7 +170,7 @@ def search_fields(document: Mapping[str, Any]) -> list[SearchField]:
 
 def lint(file: str, document: dict[str, Any]) -> Iterator[Problem]:
     """Every misuse of ``x-staff-search``, at the pointer of the schema carrying it."""
-    schemas = _Schemas(document)
+    schemas = SchemaParts(document, dependents=False)  # declaration order: titles, properties
     where = {id(schema): ptr for ptr, schema in pointers.subschemas(document)}
     problems: dict[tuple[str, str], Problem] = {}
 
@@ -218,7 +183,7 @@ def lint(file: str, document: dict[str, Any]) -> Iterator[Problem]:
         if not isinstance(schema[KEYWORD], bool):
             add(ptr, f"{KEYWORD} は true か false です")
         elif schema[KEYWORD]:
-            for message in _shape_problems(schemas, schemas.parts([schema])):
+            for message in _shape_problems(schemas, schemas([schema])):
                 add(ptr, message)
     for marked in _marked(document):
         if marked.sensitive:
@@ -228,7 +193,7 @@ def lint(file: str, document: dict[str, Any]) -> Iterator[Problem]:
     yield from problems.values()
 
 
-def _shape_problems(schemas: _Schemas, parts: list[Mapping[str, Any]]) -> Iterator[str]:
+def _shape_problems(schemas: SchemaParts, parts: list[Mapping[str, Any]]) -> Iterator[str]:
     if is_sensitive(parts):
         return  # said once, by the walk
     if _is_file(parts):
@@ -238,7 +203,7 @@ def _shape_problems(schemas: _Schemas, parts: list[Mapping[str, Any]]) -> Iterat
     declared = _properties(parts)
     if "object" in kinds or declared:
         for name, below in declared.items():
-            inner = schemas.parts(below)
+            inner = schemas(below)
             if _is_file(inner) or not _types(inner) or not _types(inner) <= LEAF_TYPES or _properties(inner):
                 yield (f"{KEYWORD} を書けるのは、文字・数字の項目か、文字・数字だけからなるまとまり（氏名・フリガナ・"
                        f"住所など）です。{name!r} はそうではありません")

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from forms_engine.config import Settings
+from forms_engine.config import settings_for_command
 
 _EVERY = 10_000
 
@@ -56,12 +56,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from forms_engine.exports.served import served
     from forms_engine.exports.service import EncodingProblems, ExportService
 
-    overrides: dict[str, Any] = {}
-    if args.database_url:
-        overrides["database_url"] = args.database_url
-    if args.definitions:
-        overrides["definitions_dir"] = args.definitions
-    settings = Settings(**overrides)
+    settings = settings_for_command(args)
     engine = engine_for(settings)
     if settings.is_embedded_sqlite:  # as `serve` does (bootstrap.prepare)
         upgrade(engine)

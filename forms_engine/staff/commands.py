@@ -12,7 +12,7 @@ import getpass
 import sys
 from typing import Any
 
-from forms_engine.config import Settings
+from forms_engine.config import Settings, settings_for_command
 from forms_engine.staff.schemas import ROLES
 
 
@@ -98,12 +98,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     from forms_engine.bootstrap import StartupRefused, prepare
     from forms_engine.staff.search import reindex_batch
 
-    overrides: dict[str, Any] = {}
-    if args.database_url:
-        overrides["database_url"] = args.database_url
-    if args.definitions:
-        overrides["definitions_dir"] = args.definitions
-    settings = Settings(**overrides)
+    settings = settings_for_command(args)
     try:
         ready = prepare(settings)
     except StartupRefused as exc:
