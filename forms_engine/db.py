@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,11 +41,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
-        # One writer at a time per process, queued on a lock, before SQLite's own write lock: waiting
-        # writers otherwise poll SQLite's busy handler in sleeps of up to 100 ms (p99 of seconds under
-        # load, docs/benchmarks.md). A plain Lock, because a request may commit on another thread than
-        # the one that began; the timeout falls back to SQLite's busy handler rather than waiting forever.
-        writer = threading.Lock()
+        writer = WriterQueue(_lock_path(url))
 
         def _release(info: dict[str, Any]) -> None:
             if info.pop("fe_writer", False):
@@ -76,6 +75,59 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class WriterQueue:
+    """SQLite writers, one at a time, queued before SQLite's own write lock: a waiting writer otherwise polls
+    SQLite's busy handler in sleeps of up to 100 ms (p99 of seconds under load, docs/benchmarks.md).
+
+    Within a process, a `threading.Lock` (plain, because a request may commit on another thread than the one
+    that began); between the processes sharing the file (`serve --workers N`, commands), an exclusive
+    `flock` on `<database>.writer-lock`, which wakes the next writer as soon as it is released (the kernel
+    drops it if its process dies). Waiting gives up after `timeout` seconds and falls back to SQLite's busy
+    handler, rather than waiting forever; an in-memory database needs only the thread lock."""
+
+    def __init__(self, lock_path: Path | None) -> None:
+        self._thread_lock = threading.Lock()
+        self._lock_path = lock_path
+        self._fd: int | None = None
+        self._pid = 0  # the process that opened _fd: a forked child opens its own (flock is per open file)
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self._thread_lock.acquire(timeout=timeout):
+            return False
+        if self._lock_path is None:
+            return True
+        try:
+            if self._fd is None or self._pid != os.getpid():
+                self._fd, self._pid = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+            pause = 0.0001
+            while True:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        self._thread_lock.release()
+                        return False
+                    time.sleep(pause)  # the holder's transaction is short: a fine-grained, capped back-off
+                    pause = min(pause * 2, 0.002)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread_lock.release()
+
+
+def _lock_path(url: str) -> Path | None:
+    if not url.startswith("sqlite:///") or url.startswith("sqlite:///:memory:"):
+        return None
+    database = Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+    return database.with_name(database.name + ".writer-lock")
 
 
 def alembic_config(url: str) -> Config:

@@ -43,10 +43,15 @@ def by_code_hash(session: Session, code_hash: str) -> Draft | None:
     return session.exec(select(Draft).where(Draft.resume_code_sha256 == code_hash)).first()
 
 
-def write(session: Session, draft_id: str, values: dict[str, Any]) -> None:
-    """Write these columns of the draft's row (answers already sealed), whatever the session holds."""
-    session.execute(update(Draft).where(col(Draft.id) == draft_id).values(**values))
+def write(session: Session, draft_id: str, values: dict[str, Any], *, unchanged_since: datetime | None = None) -> bool:
+    """Write these columns of the draft's row (answers already sealed), whatever the session holds; with
+    `unchanged_since`, only while the row's `updated_at` is still that. Whether a row was written."""
+    statement = update(Draft).where(col(Draft.id) == draft_id)
+    if unchanged_since is not None:
+        statement = statement.where(col(Draft.updated_at) == unchanged_since)
+    result = session.exec(statement.values(**values))
     session.flush()
+    return bool(result.rowcount)
 
 
 def detach(session: Session, draft: Draft) -> None:

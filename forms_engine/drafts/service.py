@@ -151,15 +151,18 @@ class DraftService:
         return self._opened(draft)
 
     def save(self, draft: Draft, definition: Definition, answers: Any, state: DraftState,
-             now: datetime | None = None) -> None:
-        """Keep the answers; the retention starts again from now."""
+             now: datetime | None = None, *, unchanged_since: datetime | None = None) -> bool:
+        """Keep the answers; the retention starts again from now. With `unchanged_since` (the `updated_at` the
+        draft was read with) only if nobody saved it since: False, and nothing written, when somebody did."""
         now = now or datetime.now(UTC)
         repository.detach(self.session, draft)
         values = {"answers": self._sealed(draft.id, definition, answers), "state": state.to_json(),
                   "definition_sha256": definition.sha256, "updated_at": now, "expires_at": now + self.retention}
-        repository.write(self.session, draft.id, values)
+        if not repository.write(self.session, draft.id, values, unchanged_since=unchanged_since):
+            return False
         for name, value in {**values, "answers": copy.deepcopy(answers)}.items():
             setattr(draft, name, value)
+        return True
 
     def submitted(self, draft: Draft, receipt_number: str, now: datetime | None = None) -> None:
         """Filed: the answers now live in the submission, the draft keeps only its 受付番号."""

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from forms_engine.api.deps import EngineState
-from forms_engine.db import READ_ONLY_OPTION
+from forms_engine.db import READ_ONLY_OPTION, session_scope
 from forms_engine.definitions.schemas import Definition
 from forms_engine.drafts.schemas import CONFIRM, DraftState
 from forms_engine.drafts.service import DraftService
@@ -150,6 +150,14 @@ def reading(state: EngineState) -> Iterator[Session]:
             yield session
         finally:
             session.rollback()
+
+
+@contextlib.contextmanager
+def writing(state: EngineState) -> Iterator[Session]:
+    """A session that writes, committed at the end (rolled back on an error): for a page that runs in the
+    thread pool on its own, as `reading` is."""
+    with contextlib.contextmanager(session_scope)(state.engine) as session:
+        yield session
 
 
 # -- pages -----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 from forms_engine.definitions.schemas import Definition
 from forms_engine.rendering import schema_nav as sn
-from forms_engine.rendering.schema_nav import Part, SchemaNav
+from forms_engine.rendering.schema_nav import Part, SchemaNav, nav_for
 from forms_engine.rendering.views import MISSING
 
 MAX_PREFILLED_ITEMS = 20
@@ -15,7 +15,7 @@ MAX_PREFILLED_ITEMS = 20
 
 def default_answers(definition: Definition) -> Any:
     """What an empty form starts with: every `default`, and `minItems` empty items of lists."""
-    nav = SchemaNav(definition)
+    nav = nav_for(definition)
     found = _defaults(nav, nav.flatten([nav.root]), 0)
     return {} if found is MISSING and "object" in sn.types(nav.flatten([nav.root])) else found
 

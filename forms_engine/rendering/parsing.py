@@ -18,7 +18,7 @@ from forms_engine.definitions.schemas import Definition
 from forms_engine.rendering import schema_nav as sn
 from forms_engine.rendering.dates import join_date
 from forms_engine.rendering.defaults import new_item
-from forms_engine.rendering.schema_nav import Part, SchemaNav
+from forms_engine.rendering.schema_nav import Part, nav_for
 from forms_engine.rendering.views import (
     ROOT_NAME,
     FieldView,
@@ -65,7 +65,7 @@ def convert(text: str, parts: list[Part]) -> Any:
 
 class _Parser:
     def __init__(self, definition: Definition) -> None:
-        self.nav = SchemaNav(definition)
+        self.nav = nav_for(definition)
         self._cache: dict[tuple[Any, ...], list[Part]] = {}
 
     def parts(self, path: list[str | int]) -> list[Part]:
@@ -233,7 +233,7 @@ def apply_action(definition: Definition, answers: Any, choices: Mapping[str, int
     verb, _, pointer = action.partition(":")
     if verb == "refresh":  # show the fields of what was just chosen, nothing else changes
         return answers, dict(choices), pointer
-    nav = SchemaNav(definition)
+    nav = nav_for(definition)
     answers = copy.deepcopy(answers)
     new_choices = dict(choices)
     tokens = parse_pointer(pointer)

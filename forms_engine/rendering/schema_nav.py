@@ -9,9 +9,10 @@ wins over the one of a `$ref` target) and read the facts a form needs from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import contextlib
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from referencing._core import Resolver
 from referencing.exceptions import Unresolvable
@@ -21,6 +22,12 @@ from forms_engine.definitions.schemas import Definition
 from forms_engine.validation.formats import FormatRegistry
 
 _MAX_PARTS = 256
+MAX_REMEMBERED = 20_000
+"""What one SchemaNav remembers at most (a schema has a bounded number of parts; this only guards the bound)."""
+MAX_NAVS = 64
+"""Definitions whose SchemaNav is kept at once by `nav_for` (a catalogue has a few; tests build many)."""
+T = TypeVar("T")
+_NOT_YET = object()
 _CONDITIONAL = ("then", "else", "oneOf", "anyOf")
 _TYPES_OF = {bool: "boolean", str: "string", dict: "object", list: "array", type(None): "null"}
 
@@ -44,18 +51,47 @@ def json_type(value: Any) -> str:
     return _TYPES_OF.get(type(value), "string")
 
 
+def _identity(parts: Iterable[Part]) -> tuple[Hashable, ...]:
+    """The schema objects, resolvers and triggers of parts: a memo key, valid while the parts are held."""
+    return tuple((id(p.schema), id(p.resolver), p.triggers) for p in parts)
+
+
 class SchemaNav:
+    """One definition's schema, navigated. What does not depend on an answer (the parts a list of parts
+    flattens to, the parts of a child, a `$ref`'s target) is worked out once and remembered: every key names
+    schema objects and resolvers by identity, and the remembered entry holds them, so an identity is never
+    reused for another object while its entry exists. Nothing of an answer is kept."""
+
     def __init__(self, definition: Definition, formats: FormatRegistry | None = None) -> None:
         doc = definition.document
+        self.definition = definition  # held: the schema objects the memo names stay alive
         self.registry = ref_registry(definition.dialect, definition.base_uri, doc, definition.extra_resources)
         self.root = Part(doc if isinstance(doc, dict) else {}, self.registry.resolver(base_uri=definition.base_uri))
         self._cls = validator_class(definition.dialect)
         self.formats = formats
         self._checker = formats.format_checker() if formats is not None else None
+        self._memo: dict[Hashable, Any] = {}
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, once per key while fewer than MAX_REMEMBERED are kept (threads may race: both compute the
+        same thing, one is kept)."""
+        found = self._memo.get(key, _NOT_YET)
+        if found is _NOT_YET:
+            found = compute()
+            if len(self._memo) < MAX_REMEMBERED:
+                self._memo[key] = found
+        result: T = found
+        return result
 
     # -- collecting parts ----------------------------------------------------------------------
     def flatten(self, parts: Iterable[Part], *, loose: bool = False) -> list[Part]:
         """The parts with their `$ref` targets and `allOf` members (and, when loose, every conditional branch)."""
+        given = tuple(parts)
+        _, found = self.remember(("flatten", loose, _identity(given)),
+                                 lambda: (given, tuple(self._flatten(given, loose))))
+        return list(found)
+
+    def _flatten(self, parts: Iterable[Part], loose: bool) -> list[Part]:
         out: list[Part] = []
         seen: set[int] = set()
         todo = list(parts)
@@ -72,13 +108,9 @@ class SchemaNav:
         schema, resolver = part.schema, part.resolver
         ref = schema.get("$ref")
         if isinstance(ref, str):
-            try:
-                resolved = resolver.lookup(ref)
-            except Unresolvable:
-                pass
-            else:
-                if isinstance(resolved.contents, dict):
-                    yield Part(resolved.contents, resolved.resolver, part.triggers)
+            target = self._lookup(part, ref)
+            if target is not None:
+                yield Part(target.schema, target.resolver, part.triggers)
         keys = ("allOf", *_CONDITIONAL) if loose else ("allOf",)
         for key in keys:
             for sub in _schemas(schema.get(key)):
@@ -86,6 +118,19 @@ class SchemaNav:
         if loose:
             for sub in dependent_schemas(schema).values():
                 yield Part(sub, resolver, part.triggers)
+
+    def _lookup(self, part: Part, ref: str) -> Part | None:
+        """The target of a `$ref` with its resolver (the same objects every time, so keys stay stable)."""
+
+        def resolve() -> tuple[Part, Part | None]:
+            try:
+                resolved = part.resolver.lookup(ref)
+            except Unresolvable:
+                return part, None
+            contents = resolved.contents
+            return part, Part(contents, resolved.resolver) if isinstance(contents, dict) else None
+
+        return self.remember(("ref", id(part.schema), id(part.resolver), ref), resolve)[1]
 
     def applied(self, parts: list[Part], value: Any) -> list[Part]:
         """`parts` plus every conditional part that applies to `value`, the answer at this location."""
@@ -156,32 +201,44 @@ class SchemaNav:
         return valid
 
     def valid(self, schema: Any, resolver: Resolver[Any], value: Any) -> bool:
-        # `_resolver` makes `$ref`s inside a subschema resolve against the file it came from.
-        validator = self._cls(schema, registry=self.registry, format_checker=self._checker,
-                              _resolver=resolver)  # type: ignore[call-arg]
+        def build() -> tuple[Any, Any, Any]:
+            # `_resolver` makes `$ref`s inside a subschema resolve against the file it came from.
+            return schema, resolver, self._cls(schema, registry=self.registry, format_checker=self._checker,
+                                               _resolver=resolver)  # type: ignore[call-arg]
+
+        validator = self.remember(("validator", id(schema), id(resolver)), build)[2]
         return bool(validator.is_valid(value))
 
     # -- walking down --------------------------------------------------------------------------
     def child_parts(self, parts: list[Part], token: str | int) -> list[Part]:
         """The parts of a property or an item, from parts of its parent."""
-        found: list[Part] = []
-        if isinstance(token, int):
-            for p in parts:
-                sub = item_schema(p.schema, token)
-                if isinstance(sub, dict):
-                    found.append(Part(sub, p.resolver))
-        else:
-            found = properties(parts).get(token, [])
-        return self.flatten(found)
+        given = tuple(parts)
+
+        def compute() -> tuple[tuple[Part, ...], tuple[Part, ...]]:
+            found: list[Part] = []
+            if isinstance(token, int):
+                for p in given:
+                    sub = item_schema(p.schema, token)
+                    if isinstance(sub, dict):
+                        found.append(Part(sub, p.resolver))
+            else:
+                found = properties(given).get(token, [])
+            return given, tuple(self.flatten(found))
+
+        return list(self.remember(("child", _identity(given), type(token), token), compute)[1])
 
     def loose_at(self, path: list[str | int]) -> list[Part]:
         """Every part that may describe the answer at `path`, whatever the other answers are."""
-        parts = self.flatten([self.root], loose=True)
-        for token in path:
-            parts = self.flatten(self.child_parts(parts, token), loose=True)
-            if not parts:
-                break
-        return parts
+
+        def compute() -> tuple[Part, ...]:
+            parts = self.flatten([self.root], loose=True)
+            for token in path:
+                parts = self.flatten(self.child_parts(parts, token), loose=True)
+                if not parts:
+                    break
+            return tuple(parts)
+
+        return list(self.remember(("loose_at", *((type(t), t) for t in path)), compute))
 
 
 # -- facts read from parts ----------------------------------------------------------------------
@@ -327,4 +384,21 @@ def object_alternatives(nav: SchemaNav, part: Part, declared: set[str]) -> list[
             continue
         if any("object" in types(nav.flatten([b])) for b in branches):
             found.append((key, branches))
+    return found
+
+
+_NAVS: dict[tuple[int, int], SchemaNav] = {}
+
+
+def nav_for(definition: Definition, formats: FormatRegistry | None = None) -> SchemaNav:
+    """The SchemaNav of this definition read with these formats, shared by every request (the most recent
+    MAX_NAVS definitions are kept)."""
+    key = (id(definition), id(formats))
+    found = _NAVS.get(key)
+    if found is None or found.definition is not definition or found.formats is not formats:
+        found = SchemaNav(definition, formats)
+        while len(_NAVS) >= MAX_NAVS:
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                _NAVS.pop(next(iter(_NAVS)))
+        _NAVS[key] = found
     return found

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from forms_engine.definitions.schemas import Definition
 from forms_engine.definitions.sensitivity import is_sensitive
 from forms_engine.rendering import schema_nav as sn
-from forms_engine.rendering.schema_nav import Part, SchemaNav
+from forms_engine.rendering.schema_nav import Part, SchemaNav, nav_for
 from forms_engine.rendering.widgets import Widget, WidgetRegistry
 from forms_engine.validation.formats import FormatRegistry
 
@@ -57,7 +57,7 @@ class Shapes:
         self.definition = definition  # held: the schema objects whose ids key the facts stay alive
         self.formats = formats
         self.widgets = widgets
-        self.nav = SchemaNav(definition, formats)
+        self.nav = nav_for(definition, formats)
         self._facts: dict[Hashable, Any] = {}
 
     def fact(self, key: Hashable, compute: Callable[[], T]) -> T:

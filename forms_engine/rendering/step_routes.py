@@ -3,7 +3,8 @@ back with the step's errors (422), or re-renders after 追加/削除 (thin: rule
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from forms_engine.api.deps import EngineState, LangDep, SessionDep, StateDep, get_language
+from forms_engine.api.deps import EngineState, LangDep, StateDep, get_language
 from forms_engine.drafts.schemas import CONFIRM, DraftState
 from forms_engine.postal.service import default_lookup
 from forms_engine.rendering import postal_action, posting, uploads
@@ -37,6 +38,7 @@ from forms_engine.rendering.context import (
     shared_page,
     start_url,
     step_url,
+    writing,
 )
 from forms_engine.rendering.flow import Flow, StepRef
 from forms_engine.rendering.language_routes import remember_choice
@@ -95,70 +97,119 @@ def _blank_step(request: Request, state: EngineState, flow: Flow, step: StepRef)
 
 
 @router.post(STEP, response_class=HTMLResponse)
-async def save_step(procedure_id: str, step_id: str, request: Request, state: StateDep, session: SessionDep,
-                    lang: LangDep) -> Response:
+async def save_step(procedure_id: str, step_id: str, request: Request, state: StateDep, lang: LangDep) -> Response:
     definition = definition_or_404(state, procedure_id)
     posted = await posting.read(request, state)
     if not posted.csrf_ok:
         return error_page(request, 403, "")
-    return await run_in_threadpool(_save_step, request, state, session, flow_for(state, definition, lang),
-                                   step_id, posted)
+    return await run_in_threadpool(_save_step, request, state, flow_for(state, definition, lang), step_id, posted)
 
 
-def _save_step(request: Request, state: EngineState, session: Session, flow: Flow, step_id: str,
-               posted: posting.Posted) -> Response:
-    definition, lang = flow.definition, flow.lang
+@dataclass
+class _Saving:
+    """What a posted step does to the draft, worked out from the draft as read: the answers and state to keep,
+    then the page to answer with (given a session to read attachments with, after the commit)."""
+
+    current: Current
+    answers: Any
+    state: DraftState
+    respond: Callable[[Session], Response]
+
+
+def _save_step(request: Request, state: EngineState, flow: Flow, step_id: str, posted: posting.Posted) -> Response:
+    """Read the draft, work out what the post makes of it, keep that, answer. The work (parsing, checking)
+    is done outside the write transaction, on a snapshot, and the draft is written only if it has not
+    changed since it was read (docs/adr/0005-saving-a-step.md): writers on SQLite queue for one lock, which is then held
+    for the write alone. A draft changed meanwhile (another tab) is read and worked out again; uploads, a
+    lost cookie (a new draft) or a draft that keeps changing are done under the write lock throughout."""
     step = _step(flow, step_id)
-    if not definition.is_open(datetime.now(UTC)):
-        return closed_page(request, state, definition, lang, 409)
-    current = current_draft(request, state, session, definition)
+    if not flow.definition.is_open(datetime.now(UTC)):
+        return closed_page(request, state, flow.definition, flow.lang, 409)
+    if not posted.files:
+        for _ in range(_OPTIMISTIC_TRIES):
+            with reading(state) as session:
+                found = _current_or_page(request, state, session, flow, step, start=False)
+                if isinstance(found, Response):
+                    return found
+                if found is None:
+                    break  # a new draft: below
+                read_at = found.draft.updated_at
+                saving = _work_out(request, state, session, flow, step, found, posted)
+            with writing(state) as session:
+                kept = drafts(state, session).save(saving.current.draft, flow.definition, saving.answers,
+                                                   saving.state, unchanged_since=read_at)
+            if kept:
+                return _answer(request, state, saving)
+    with writing(state) as session:
+        found = _current_or_page(request, state, session, flow, step, start=True)
+        if isinstance(found, Response):
+            return found
+        assert found is not None  # started when missing
+        saving = _work_out(request, state, session, flow, step, found, posted)
+        drafts(state, session).save(saving.current.draft, flow.definition, saving.answers, saving.state)
+    return _answer(request, state, saving)
+
+
+_OPTIMISTIC_TRIES = 3
+
+
+def _current_or_page(request: Request, state: EngineState, session: Session, flow: Flow, step: StepRef,
+                     *, start: bool) -> Current | Response | None:
+    """This browser's draft; 「既に申請済みです」 when it was filed; None (or, when `start`, a new draft that keeps
+    what was just typed) when the cookie is gone."""
+    current = current_draft(request, state, session, flow.definition)
     if current is not None and current.submitted:
-        return already_page(request, state, definition, current.submitted, lang, status=409)
-    if current is None:  # the cookie is gone: keep what was just typed in a new draft
-        started = drafts(state, session).start(definition, {}, DraftState(step.id))
+        return already_page(request, state, flow.definition, current.submitted, flow.lang, status=409)
+    if current is None and start:
+        started = drafts(state, session).start(flow.definition, {}, DraftState(step.id))
         current = Current(started.draft, started.code)
+    return current
+
+
+def _answer(request: Request, state: EngineState, saving: _Saving) -> Response:
+    with reading(state) as session:
+        return remember(request, saving.respond(session), state, saving.current)
+
+
+def _work_out(request: Request, state: EngineState, session: Session, flow: Flow, step: StepRef, current: Current,
+              posted: posting.Posted) -> _Saving:
+    definition = flow.definition
     before = current.state
     answers = parse_form(definition, posted.strings)
-    problems = posting.store_uploads(session, state, definition, answers, posted.files, lang)
+    problems = posting.store_uploads(session, state, definition, answers, posted.files, flow.lang)
     answers, choices = flow.merge(current.draft.answers, before.choices, step.index, answers,
                                   parse_choices(posted.strings))
     to_confirm = request.query_params.get("return") == "confirm"
     verb = posted.action.partition(":")[0]
-    service = drafts(state, session)
+    here = DraftState(step.id, choices)
     if verb in ("add", "remove", "refresh", postal_action.VERB):
         autofilled = None
+        changed = None
         if verb == postal_action.VERB:  # 「住所を自動入力」: empty parts of the address from its postal code
             answers, autofilled = postal_action.apply(flow, answers, choices, posted.action.partition(":")[2],
                                                       default_lookup())
-            changed = None
         else:
             answers, choices, changed = apply_action(definition, answers, choices, posted.action)
-        service.save(current.draft, definition, answers, DraftState(step.id, choices))
-        session.commit()
-        response: Response = render_step(request, state, session, flow, step, answers, choices, problems,
-                                         status=422 if problems else 200, action=(verb, changed),
-                                         autofilled=autofilled)
-        return remember(request, response, state, current)
+            here = DraftState(step.id, choices)
+        shown, shown_choices = answers, choices
+        return _Saving(current, answers, here, lambda s: render_step(
+            request, state, s, flow, step, shown, shown_choices, problems, status=422 if problems else 200,
+            action=(verb, changed), autofilled=autofilled))
     if verb in ("save", "back", "language"):  # saved as typed, checked when the step is submitted
-        service.save(current.draft, definition, answers, DraftState(step.id, choices))
-        session.commit()
         if verb == "language":  # the same step again, in the other language, with what was just typed
-            here = step_url(definition.id, step.id) + ("?return=confirm" if to_confirm else "")
-            response = remember_choice(request, redirect(here), posted.action.partition(":")[2])
-            return remember(request, response, state, current)
+            again = step_url(definition.id, step.id) + ("?return=confirm" if to_confirm else "")
+            return _Saving(current, answers, here, lambda _: remember_choice(
+                request, redirect(again), posted.action.partition(":")[2]))
         target = f"/procedures/{definition.id}/saved" if verb == "save" else _back(flow, step, to_confirm)
-        return remember(request, redirect(target), state, current)
+        return _Saving(current, answers, here, lambda _: redirect(target))
     errors = posting.merge_errors(problems, flow.errors(answers, choices, step.index))
     if errors:
-        service.save(current.draft, definition, answers, DraftState(step.id, choices))
-        session.commit()
-        response = render_step(request, state, session, flow, step, answers, choices, errors, status=422)
-        return remember(request, response, state, current)
+        return _Saving(current, answers, here, lambda s: render_step(
+            request, state, s, flow, step, answers, choices, errors, status=422))
     following = None if to_confirm or step.last else flow.steps[step.index + 1]
-    service.save(current.draft, definition, answers, DraftState(following.id if following else CONFIRM, choices))
-    session.commit()
     target = step_url(definition.id, following.id) if following else confirm_url(definition.id)
-    return remember(request, redirect(target), state, current)
+    return _Saving(current, answers, DraftState(following.id if following else CONFIRM, choices),
+                   lambda _: redirect(target))
 
 
 def _back(flow: Flow, step: StepRef, to_confirm: bool) -> str:

@@ -22,7 +22,7 @@ from forms_engine.definitions.sensitivity import is_sensitive
 from forms_engine.receipts.layout import Row, Words, build_rows
 from forms_engine.rendering import schema_nav as sn
 from forms_engine.rendering.flow import ROOT, Layout, StepRef, questions
-from forms_engine.rendering.schema_nav import Part, SchemaNav
+from forms_engine.rendering.schema_nav import Part, SchemaNav, nav_for
 from forms_engine.rendering.texts import text
 from forms_engine.rendering.views import FieldView
 from forms_engine.validation.formats import FormatRegistry
@@ -130,7 +130,7 @@ def confirmation(definition: Definition, formats: FormatRegistry, layout: Layout
                  change_url: Callable[[StepRef, FieldView], str], lang: str = "ja") -> Confirmation:
     """Per step, each question it shows with its answer (normalised answers expected); in English, labels
     and choices by their `x-title-en` where given."""
-    nav = SchemaNav(definition, formats)
+    nav = nav_for(definition, formats)
     presenter = _Presenter(nav, lang)
     shown = presenter.value([nav.root], answers, False, 0)
     document = definition.document if isinstance(definition.document, dict) else {}

@@ -21,7 +21,7 @@ from forms_engine.config import Settings
 from forms_engine.definitions.schemas import Definition
 from forms_engine.models import Attachment
 from forms_engine.rendering import schema_nav as sn
-from forms_engine.rendering.schema_nav import Part, SchemaNav
+from forms_engine.rendering.schema_nav import Part, nav_for
 from forms_engine.rendering.views import pointer_of
 
 _NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
@@ -90,7 +90,7 @@ def human_size(size: int) -> str:
 
 def file_fields(definition: Definition) -> Callable[[str], list[Part] | None]:
     """A lookup: pointer -> the parts of that field when it is a file field, else None."""
-    nav = SchemaNav(definition)
+    nav = nav_for(definition)
 
     def lookup(pointer: str) -> list[Part] | None:
         parts = nav.flatten([nav.root], loose=True)
