@@ -57,6 +57,14 @@ def create_app(
     settings.answers_keyring()  # the key file of sensitive answers: made on first start, an unusable one stops here
     app.state.residents = AuthConfig.from_settings(settings)  # login with the 利用者証明用 certificate
     errors.install(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    # Routes are matched in the order they are added, one by one: the resident pages, the most requested, come
+    # first (no path of theirs overlaps another router's: /, /sitemap, /static, /procedures/…, /resume…).
+    app.include_router(pages_router)
     app.include_router(procedures_router)
     app.include_router(submissions_router)
     app.include_router(signatures_router)
@@ -71,11 +79,6 @@ def create_app(
     app.include_router(staff_pages_router)  # … and pages under /staff/
     app.include_router(staff_admin_pages_router)  # … and a department's admins managing its staff
     app.include_router(export_routes.router_for(default_exporters()))  # streamed exports (forms_engine/exports/)
-    app.include_router(pages_router)
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_form_bytes=settings.max_form_bytes)
     return app

@@ -50,13 +50,13 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
             if conn.get_execution_options().get(READ_ONLY_OPTION):
-                conn.exec_driver_sql("BEGIN")  # a reader: a WAL snapshot, no write lock, never waits for writers
+                conn.connection.driver_connection.execute("BEGIN")  # a reader: a WAL snapshot, no write lock, never waits for writers
                 return
             if writer.acquire(timeout=30):
                 conn.info["fe_writer"] = True
             try:
                 # Take the write lock at the start, so two writers queue instead of deadlocking.
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
             except BaseException:
                 _release(conn.info)
                 raise

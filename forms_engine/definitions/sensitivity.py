@@ -48,9 +48,37 @@ def sensitive_pointers(document: Mapping[str, Any], answers: Any) -> list[str]:
     ``else``/``dependentSchemas`` branch, whichever applies, so the verdict depends only on where an answer
     sits, never on what it says. The walk stops at a sensitive answer: the same pointers come out of the
     answers as typed and of the answers with their sensitive values encrypted."""
+    if not _marks_anything(document):
+        return []
     walker = _Walker(document)
     walker.walk([document], answers, "", 0)
     return walker.found
+
+
+_MARKED: dict[int, tuple[Any, bool]] = {}
+_MAX_MARKED = 256
+
+
+def _marks_anything(document: Any) -> bool:
+    """Whether any object in the document says ``x-sensitive: true`` or has a sensitive ``format``: without one,
+    no answer can be sensitive and the walk is skipped. Worked out once per document (held while kept)."""
+    found = _MARKED.get(id(document))
+    if found is not None and found[0] is document:
+        return found[1]
+    marked = False
+    todo = [document]
+    while todo and not marked:
+        node = todo.pop()
+        if isinstance(node, Mapping):
+            fmt = node.get("format")
+            marked = node.get("x-sensitive") is True or (isinstance(fmt, str) and fmt in SENSITIVE_FORMATS)
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    if len(_MARKED) >= _MAX_MARKED:
+        _MARKED.clear()
+    _MARKED[id(document)] = (document, marked)
+    return marked
 
 
 def _tokens(pointer: str) -> list[str]:

@@ -4,6 +4,7 @@ masked on the resident's 控え, bound to their submission and field, readable a
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 from pathlib import Path
@@ -79,6 +80,37 @@ def test_my_number_is_sensitive_unless_the_definition_says_false() -> None:
         "mn": {"type": "string", "format": "jp-my-number"}}}
     assert sensitive_pointers(document, {"a": "x", "b": "y"}) == ["/a"]
     assert sensitive_pointers(document, {"a": None, "b": "y"}) == []  # no value, nothing to protect
+
+
+def test_the_walk_is_skipped_only_for_documents_that_mark_nothing() -> None:
+    from forms_engine.definitions import sensitivity
+
+    plain = {"properties": {"a": {"type": "string", "format": "email"}, "b": {"x-sensitive": False}}}
+    assert not sensitivity._marks_anything(plain)
+    assert sensitive_pointers(plain, {"a": "x", "b": "y"}) == []
+    deep = {"properties": {"list": {"type": "array", "items": {"$ref": "#/$defs/p"}}}, "$defs": {
+        "p": {"type": "object", "properties": {"n": {"type": "string", "x-sensitive": True}}}}}
+    assert sensitivity._marks_anything(deep)
+    assert sensitive_pointers(deep, {"list": [{"n": "1"}, {"n": "2"}]}) == ["/list/0/n", "/list/1/n"]
+    documents = [json.loads(p.read_text(encoding="utf-8")) for p in
+                 [*sorted((DEFS.parent.parent.parent / "form_definitions").glob("*.json")), *sorted(DEFS.glob("*.json"))]]
+    assert any(sensitivity._marks_anything(d) for d in documents)
+    for document in documents:  # the quick answer is the walk's: no pointer out of a document marking nothing
+        if not sensitivity._marks_anything(document):
+            walker = sensitivity._Walker(document)
+            walker.walk([document], _filled(document), "", 0)
+            assert walker.found == []
+
+
+def _filled(schema: Any, depth: int = 0) -> Any:
+    """A value for every property of a schema (strings at the leaves): enough to walk every branch."""
+    if not isinstance(schema, dict) or depth > 6:
+        return "x"
+    if isinstance(schema.get("properties"), dict):
+        return {k: _filled(v, depth + 1) for k, v in schema["properties"].items()}
+    if isinstance(schema.get("items"), dict):
+        return [_filled(schema["items"], depth + 1)]
+    return "x"
 
 
 # -- through the API, on both databases --------------------------------------------------------------------
